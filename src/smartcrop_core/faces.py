@@ -1,0 +1,158 @@
+"""Face detection: YuNet through OpenCV's ``cv2.FaceDetectorYN``, returning typed faces.
+
+Faces matter to a crop more than anything else people look at: a face cut by the border is
+the worst crop there is. Detectors are registered by name like saliency models; the default
+is YuNet-n (Apache-2.0, weights fetched once, see :mod:`smartcrop_core.weights`).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Callable
+from typing import Protocol, runtime_checkable
+
+import numpy as np
+
+from .errors import WeightsUnavailableError
+from .geometry import Face
+from .registry import Registry
+from .weights import WeightsSource, fetch
+
+__all__ = [
+    "BUILTIN_DETECTORS",
+    "DEFAULT_DETECTOR",
+    "DETECTORS",
+    "YUNET_WEIGHTS",
+    "FaceDetector",
+    "NoFaceDetector",
+    "YuNetDetector",
+    "get_detector",
+    "register_detector",
+]
+
+logger = logging.getLogger(__name__)
+
+YUNET_WEIGHTS = WeightsSource(
+    filename="yunet_n_dynamic.onnx",
+    url=(
+        "https://github.com/ShiqiYu/libfacedetection.train/raw/"
+        "0047ac24afb1a50a0c6105001c89d1b5b805dbf1/onnx/yunet_n_dynamic.onnx"
+    ),
+    sha256="104ee26c71d5c270ce79a6b3dced91c91013260d29a6bf18f9296c5b8c4c2b12",
+    licence="Apache-2.0",
+)
+DEFAULT_DETECTOR = "yunet"
+
+
+@runtime_checkable
+class FaceDetector(Protocol):
+    """What the pipeline needs of a face detector."""
+
+    def detect(self, rgb: np.ndarray) -> tuple[Face, ...]:
+        """Faces in an ``(h, w, 3)`` uint8 RGB image, in its pixels, best first."""
+        ...
+
+
+class YuNetDetector:
+    """YuNet face detector (Wu, Peng & Yu, 2023) run by OpenCV.
+
+    Parameters
+    ----------
+    weights : str or os.PathLike, optional
+        A local YuNet ``.onnx`` file; by default the dynamic-size YuNet-n is fetched.
+    score_threshold : float
+        Faces scored below this are dropped.
+    nms_threshold : float
+        Overlap above which the weaker of two boxes is dropped.
+    """
+
+    def __init__(
+        self,
+        weights: str | os.PathLike | None = None,
+        *,
+        score_threshold: float = 0.6,
+        nms_threshold: float = 0.3,
+    ) -> None:
+        import cv2
+
+        path = fetch(YUNET_WEIGHTS, weights)
+        try:
+            self._detector = cv2.FaceDetectorYN.create(
+                str(path), "", (320, 320), score_threshold, nms_threshold, 5000
+            )
+        except cv2.error as exc:
+            raise WeightsUnavailableError(
+                f"OpenCV cannot load YuNet weights {path}: {exc}"
+            ) from None
+
+    def detect(self, rgb: np.ndarray) -> tuple[Face, ...]:
+        """Faces in ``rgb``, best first (see :class:`FaceDetector`)."""
+        height, width = rgb.shape[:2]
+        bgr = np.ascontiguousarray(rgb[:, :, ::-1])
+        self._detector.setInputSize((width, height))
+        _, rows = self._detector.detect(bgr)
+        if rows is None:
+            return ()
+        faces = [_face_from_row(row, width, height) for row in rows]
+        return tuple(sorted(faces, key=lambda face: -face.score))
+
+
+class NoFaceDetector:
+    """A detector that finds nothing: used when faces are turned off or unavailable."""
+
+    def detect(self, rgb: np.ndarray) -> tuple[Face, ...]:
+        """No faces."""
+        return ()
+
+
+def _face_from_row(row: np.ndarray, width: int, height: int) -> Face:
+    # YuNet rows: x, y, w, h, five (x, y) landmarks, score.
+    x, y, box_width, box_height = (float(v) for v in row[:4])
+    left, upper = max(0.0, x), max(0.0, y)
+    right, lower = min(float(width), x + box_width), min(float(height), y + box_height)
+    landmarks = tuple((float(row[4 + 2 * i]), float(row[5 + 2 * i])) for i in range(5))
+    return Face(box=(left, upper, right, lower), landmarks=landmarks, score=float(row[14]))
+
+
+#: Every registered face detector, by name.
+DETECTORS: Registry[FaceDetector] = Registry("face detector", "detect")
+
+
+def register_detector(
+    name: str, factory: Callable[[], FaceDetector], *, replace: bool = False
+) -> None:
+    """Make a face detector available as ``face_detector=name``; built on first use."""
+    DETECTORS.register(name, factory, replace=replace)
+
+
+_warned: set[str] = set()
+
+
+def get_detector(detector: str | FaceDetector | None = None) -> FaceDetector:
+    """A ready detector: the one registered as ``detector``, the default, or the object.
+
+    When the weights cannot be had, logs a warning once and returns a detector that finds
+    nothing: the crop still works, without face protection.
+    """
+    if detector is not None and not isinstance(detector, str):
+        if isinstance(detector, FaceDetector):
+            return detector
+        raise TypeError(f"face_detector must be a name or have detect(), got {detector!r}")
+    name = detector or DEFAULT_DETECTOR
+    try:
+        return DETECTORS.load(name)
+    except WeightsUnavailableError as exc:
+        if name not in _warned:
+            _warned.add(name)
+            logger.warning("face detector %r is unavailable, faces are ignored: %s", name, exc)
+        return NoFaceDetector()
+
+
+#: The detectors this package brings, by name; registered at import.
+BUILTIN_DETECTORS: dict[str, Callable[[], FaceDetector]] = {
+    "yunet": YuNetDetector,
+    "none": NoFaceDetector,
+}
+for _name, _factory in BUILTIN_DETECTORS.items():
+    register_detector(_name, _factory)

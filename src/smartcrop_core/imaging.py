@@ -1,0 +1,304 @@
+"""Turning whatever the caller holds into the small RGB image the stages analyse.
+
+Accepted: Pillow images of every mode, numpy arrays of any dtype scikit-image takes (2-D
+grayscale or 3-D with a channel axis of 1-4 channels), and file paths. The caller's object
+is never modified. Large JPEGs read from a path are decoded at reduced scale (Pillow's
+``draft``) when only the analysis needs them.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Union
+
+import numpy as np
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+from .errors import InvalidImageError
+
+__all__ = [
+    "DEFAULT_ANALYSIS_SIZE",
+    "ImageInput",
+    "WorkingImage",
+    "array_to_rgb",
+    "open_image",
+    "pil_to_rgb",
+    "prepare",
+]
+
+ImageInput = Union[Image.Image, np.ndarray, str, os.PathLike]
+
+#: Longest side, in pixels, of the image the stages analyse.
+DEFAULT_ANALYSIS_SIZE = 512
+MIN_SIDE = 2
+# Orientations 5-8 of the EXIF tag turn the image by 90 degrees.
+_SWAPPING_ORIENTATIONS = {5, 6, 7, 8}
+_EXIF_ORIENTATION = 0x0112
+
+
+@dataclass(frozen=True)
+class WorkingImage:
+    """The analysis copy of an image and how it maps to the original.
+
+    Attributes
+    ----------
+    pixels : numpy.ndarray
+        ``(h, w, 3)`` uint8 RGB at analysis size (never larger than the original).
+    original_size : tuple of int
+        ``(width, height)`` of the original image as displayed (EXIF orientation applied).
+    """
+
+    pixels: np.ndarray
+    original_size: tuple[int, int]
+
+    @property
+    def size(self) -> tuple[int, int]:
+        """``(width, height)`` of the analysis copy."""
+        return self.pixels.shape[1], self.pixels.shape[0]
+
+    @property
+    def scale(self) -> tuple[float, float]:
+        """Factors ``(x, y)`` from analysis pixels to original pixels."""
+        return (
+            self.original_size[0] / self.pixels.shape[1],
+            self.original_size[1] / self.pixels.shape[0],
+        )
+
+
+def open_image(path: str | os.PathLike, *, draft_size: int | None = None) -> Image.Image:
+    """Read an image file, fully decoded and turned upright by its EXIF orientation.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        The file to read.
+    draft_size : int, optional
+        When given, a JPEG may be decoded at 1/2, 1/4 or 1/8 scale as long as both sides stay
+        at least this large: much faster for large photos when only a box is wanted.
+
+    Raises
+    ------
+    FileNotFoundError
+        The file does not exist.
+    InvalidImageError
+        The file is not an image Pillow can read, or it is truncated or corrupt.
+    """
+    path = Path(path)
+    if not path.exists():
+        raise FileNotFoundError(f"no such image file: {path}")
+    if path.is_dir():
+        raise InvalidImageError(f"{path} is a folder, not an image file")
+    try:
+        with Image.open(path) as image:
+            if draft_size is not None and image.format == "JPEG":
+                image.draft("RGB", (draft_size, draft_size))
+            image.load()
+            upright = ImageOps.exif_transpose(image)
+    except UnidentifiedImageError:
+        raise InvalidImageError(f"{path} is not an image file Pillow can read") from None
+    except (OSError, SyntaxError, ValueError, Image.DecompressionBombError) as exc:
+        raise InvalidImageError(f"{path} could not be decoded ({exc}); is it truncated?") from None
+    # exif_transpose may hand back the same object when nothing needs turning; a copy keeps
+    # the returned image independent of the closed file.
+    return upright if upright is not image else image.copy()
+
+
+def original_size_of(path: str | os.PathLike) -> tuple[int, int]:
+    """``(width, height)`` of an image file as displayed, read from its header only."""
+    try:
+        with Image.open(path) as image:
+            width, height = image.size
+            orientation = image.getexif().get(_EXIF_ORIENTATION, 1)
+    except UnidentifiedImageError:
+        raise InvalidImageError(f"{path} is not an image file Pillow can read") from None
+    except OSError as exc:
+        raise InvalidImageError(f"{path} could not be read ({exc})") from None
+    return (height, width) if orientation in _SWAPPING_ORIENTATIONS else (width, height)
+
+
+def pil_to_rgb(image: Image.Image) -> np.ndarray:
+    """An ``(h, w, 3)`` uint8 RGB array of any Pillow image, the input left untouched.
+
+    Transparent pixels are composited over white. High-bit-depth modes (``I;16``, ``I``,
+    ``F``) are stretched from their minimum to their maximum, as a viewer would show them.
+
+    Examples
+    --------
+    >>> from PIL import Image
+    >>> pil_to_rgb(Image.new("LA", (4, 3), (0, 0))).shape
+    (3, 4, 3)
+    >>> int(pil_to_rgb(Image.new("LA", (4, 3), (0, 0)))[0, 0, 0])  # transparent -> white
+    255
+    """
+    _check_size(image.width, image.height)
+    mode = image.mode
+    if mode in ("I;16", "I;16L", "I;16B", "I;16N", "I", "F"):
+        values = np.asarray(image, dtype=np.float64)
+        gray = _stretch_to_uint8(values)
+        return np.repeat(gray[:, :, None], 3, axis=2)
+    has_alpha = "A" in image.getbands() or "a" in image.getbands()
+    if mode == "P" and "transparency" in image.info:
+        has_alpha = True
+    if has_alpha:
+        rgba = np.asarray(image.convert("RGBA"), dtype=np.float32)
+        return _composite_over_white(rgba[:, :, :3] / 255.0, rgba[:, :, 3] / 255.0)
+    return np.asarray(image.convert("RGB"))
+
+
+def array_to_rgb(array: np.ndarray, *, channel_axis: int | None = -1) -> np.ndarray:
+    """An ``(h, w, 3)`` uint8 RGB copy of a numpy image of any scikit-image dtype.
+
+    Parameters
+    ----------
+    array : numpy.ndarray
+        2-D grayscale, or 3-D with 1 (gray), 2 (gray + alpha), 3 (RGB) or 4 (RGBA) channels
+        along ``channel_axis``. Floats are taken as scikit-image does: ``[0, 1]``, or
+        ``[-1, 1]`` when negative values occur; integers span their dtype's range.
+    channel_axis : int or None
+        The axis holding the channels; ``None`` for a 2-D grayscale image.
+
+    Raises
+    ------
+    InvalidImageError
+        Wrong number of dimensions or channels, an empty or 1-pixel image, NaN or infinite
+        pixels, or a dtype that is not a number.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> array_to_rgb(np.ones((2, 3), dtype=float), channel_axis=None)[0, 0]
+    array([255, 255, 255], dtype=uint8)
+    """
+    array = np.asarray(array)
+    if array.dtype == object or not (np.issubdtype(array.dtype, np.number) or array.dtype == bool):
+        raise InvalidImageError(f"image array has dtype {array.dtype}; expected numbers")
+    if array.ndim == 2:
+        if channel_axis is not None:
+            # A 2-D array cannot hold channels; taking it as grayscale is what skimage does.
+            channel_axis = None
+        gray = array
+        _check_size(gray.shape[1], gray.shape[0])
+        channels = gray[:, :, None]
+    elif array.ndim == 3:
+        if channel_axis is None:
+            raise InvalidImageError(
+                f"image array has 3 dimensions {array.shape} but channel_axis=None; "
+                "give the axis that holds the colour channels (usually -1)"
+            )
+        try:
+            channels = np.moveaxis(array, channel_axis, -1)
+        except np.exceptions.AxisError:
+            raise InvalidImageError(
+                f"channel_axis={channel_axis} is out of range for an array of shape {array.shape}"
+            ) from None
+        if channels.shape[2] not in (1, 2, 3, 4):
+            raise InvalidImageError(
+                f"image array has {channels.shape[2]} channels along axis {channel_axis} "
+                f"(shape {array.shape}); expected 1, 2, 3 or 4: is channel_axis right?"
+            )
+        _check_size(channels.shape[1], channels.shape[0])
+    else:
+        raise InvalidImageError(
+            f"image array must be 2-D (grayscale) or 3-D (with channels), got shape {array.shape}"
+        )
+    unit = _to_unit_float(channels)
+    if unit.shape[2] in (2, 4):
+        color, alpha = unit[:, :, :-1], unit[:, :, -1]
+        if color.shape[2] == 1:
+            color = np.repeat(color, 3, axis=2)
+        return _composite_over_white(color, alpha)
+    if unit.shape[2] == 1:
+        unit = np.repeat(unit, 3, axis=2)
+    return np.round(unit * 255).astype(np.uint8)
+
+
+def prepare(
+    image: ImageInput,
+    *,
+    analysis_size: int = DEFAULT_ANALYSIS_SIZE,
+    channel_axis: int | None = -1,
+) -> WorkingImage:
+    """The analysis copy of ``image``: RGB uint8, longest side at most ``analysis_size``.
+
+    Examples
+    --------
+    >>> from PIL import Image
+    >>> working = prepare(Image.new("RGB", (2000, 1000)), analysis_size=512)
+    >>> working.size, working.original_size, working.scale
+    ((512, 256), (2000, 1000), (3.90625, 3.90625))
+    """
+    if analysis_size < MIN_SIDE:
+        raise ValueError(f"analysis_size must be at least {MIN_SIDE}, got {analysis_size}")
+    if isinstance(image, (str, os.PathLike)):
+        original_size = original_size_of(image)
+        pil = open_image(image, draft_size=analysis_size)
+        rgb = pil_to_rgb(pil)
+    elif isinstance(image, Image.Image):
+        upright = ImageOps.exif_transpose(image)  # a copy when it turns; never in place
+        original_size = upright.size
+        rgb = pil_to_rgb(upright)
+    elif isinstance(image, np.ndarray):
+        rgb = array_to_rgb(image, channel_axis=channel_axis)
+        original_size = (rgb.shape[1], rgb.shape[0])
+    else:
+        raise InvalidImageError(
+            f"cannot crop a {type(image).__name__}: give a PIL image, a numpy array or a file path"
+        )
+    return WorkingImage(_shrink(rgb, analysis_size), original_size)
+
+
+def _shrink(rgb: np.ndarray, longest_side: int) -> np.ndarray:
+    height, width = rgb.shape[:2]
+    factor = longest_side / max(width, height)
+    if factor >= 1:
+        return rgb
+    size = (max(1, round(width * factor)), max(1, round(height * factor)))
+    resized = Image.fromarray(rgb).resize(size, Image.Resampling.BILINEAR, reducing_gap=2.0)
+    return np.asarray(resized)
+
+
+def _check_size(width: int, height: int) -> None:
+    if width == 0 or height == 0:
+        raise InvalidImageError(f"image is empty ({width}x{height} px)")
+    if width < MIN_SIDE or height < MIN_SIDE:
+        raise InvalidImageError(
+            f"image is {width}x{height} px; smartcrop needs at least {MIN_SIDE} px on each side"
+        )
+
+
+def _to_unit_float(array: np.ndarray) -> np.ndarray:
+    if array.dtype == bool:
+        return array.astype(np.float32)
+    if np.issubdtype(array.dtype, np.floating):
+        values = array.astype(np.float32)
+        if not np.isfinite(values).all():
+            bad = int(np.size(values) - np.count_nonzero(np.isfinite(values)))
+            raise InvalidImageError(
+                f"image has {bad} NaN or infinite pixel value(s); replace them first "
+                "(for example with numpy.nan_to_num)"
+            )
+        if values.min() < 0:
+            values = (values + 1) / 2  # scikit-image's signed float range [-1, 1]
+        return np.clip(values, 0, 1)
+    if np.issubdtype(array.dtype, np.complexfloating):
+        raise InvalidImageError("image array is complex; take its magnitude or real part first")
+    info = np.iinfo(array.dtype)
+    values = array.astype(np.float64)
+    return ((values - info.min) / (info.max - info.min)).astype(np.float32)
+
+
+def _stretch_to_uint8(values: np.ndarray) -> np.ndarray:
+    if not np.isfinite(values).all():
+        raise InvalidImageError("image has NaN or infinite pixel values; replace them first")
+    low, high = float(values.min()), float(values.max())
+    if high <= low:
+        return np.zeros(values.shape, dtype=np.uint8)
+    return np.round((values - low) / (high - low) * 255).astype(np.uint8)
+
+
+def _composite_over_white(color: np.ndarray, alpha: np.ndarray) -> np.ndarray:
+    alpha = alpha[:, :, None]
+    blended = color * alpha + (1.0 - alpha)
+    return np.round(np.clip(blended, 0, 1) * 255).astype(np.uint8)

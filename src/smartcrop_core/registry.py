@@ -1,0 +1,87 @@
+"""A name -> factory registry whose objects are built once, on first use.
+
+Used for saliency models and face detectors; the plugin layer fills it from pluggy hooks.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from typing import Generic, TypeVar
+
+from .errors import UnknownModelError
+
+__all__ = ["Registry"]
+
+T = TypeVar("T")
+
+
+class Registry(Generic[T]):
+    """Named factories and the objects they built.
+
+    Parameters
+    ----------
+    kind : str
+        What the registry holds, for error messages (``"saliency model"``).
+    required_method : str
+        A method every built object must have.
+
+    Examples
+    --------
+    >>> registry = Registry("greeter", "greet")
+    >>> class Hello:
+    ...     def greet(self):
+    ...         return "hello"
+    >>> registry.register("hello", Hello)
+    >>> registry.load("hello").greet(), registry.load("hello") is registry.load("hello")
+    ('hello', True)
+    >>> registry.load("bye")
+    Traceback (most recent call last):
+    ...
+    smartcrop_core.errors.UnknownModelError: unknown greeter 'bye'; available: hello
+    """
+
+    def __init__(self, kind: str, required_method: str) -> None:
+        self.kind = kind
+        self.required_method = required_method
+        self._factories: dict[str, Callable[[], T]] = {}
+        self._instances: dict[str, T] = {}
+        self._lock = threading.Lock()
+
+    def register(self, name: str, factory: Callable[[], T], *, replace: bool = False) -> None:
+        """Make ``factory``'s object available as ``name``; ``replace`` allows overriding."""
+        if not isinstance(name, str) or not name:
+            raise ValueError(f"a {self.kind} needs a non-empty string name, got {name!r}")
+        if not callable(factory):
+            raise TypeError(f"the factory for {self.kind} {name!r} is not callable")
+        with self._lock:
+            known = self._factories.get(name)
+            if known is not None and known is not factory and not replace:
+                raise ValueError(
+                    f"a {self.kind} named {name!r} is already registered; pass replace=True"
+                )
+            self._factories[name] = factory
+            self._instances.pop(name, None)
+
+    def names(self) -> list[str]:
+        """The registered names, sorted."""
+        return sorted(self._factories)
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._factories
+
+    def load(self, name: str) -> T:
+        """The object registered as ``name``, built on first use and cached."""
+        with self._lock:
+            if name in self._instances:
+                return self._instances[name]
+            factory = self._factories.get(name)
+        if factory is None:
+            raise UnknownModelError(
+                f"unknown {self.kind} {name!r}; available: {', '.join(self.names()) or 'none'}"
+            )
+        built = factory()
+        if not callable(getattr(built, self.required_method, None)):
+            raise TypeError(f"{self.kind} {name!r} has no {self.required_method}() method")
+        with self._lock:
+            return self._instances.setdefault(name, built)

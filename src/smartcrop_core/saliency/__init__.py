@@ -1,0 +1,127 @@
+"""Saliency models: where people will look, as a density over the pixels of an image.
+
+A model is any object with a ``predict(rgb) -> density`` method (see :class:`SaliencyModel`).
+Models are registered by name with a factory and built once, on first use; registering
+a model imports nothing heavy.
+
+Examples
+--------
+>>> from smartcrop_core import saliency
+>>> "fastgaze" in saliency.available_models()
+True
+>>> import numpy as np
+>>> density = saliency.get_model("spectral").predict(np.zeros((40, 60, 3), np.uint8))
+>>> density.shape, density.dtype, round(float(density.sum()), 3)
+((40, 60), dtype('float32'), 1.0)
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Protocol, runtime_checkable
+
+import numpy as np
+
+from ..errors import WeightsUnavailableError
+from ..registry import Registry
+
+__all__ = [
+    "BUILTIN_MODELS",
+    "DEFAULT_MODEL",
+    "FALLBACK_MODEL",
+    "MODELS",
+    "SaliencyModel",
+    "available_models",
+    "get_model",
+    "register_model",
+]
+
+logger = logging.getLogger(__name__)
+
+#: The model used when none is named.
+DEFAULT_MODEL = "fastgaze"
+#: The classical model used when the weights of the asked one cannot be had.
+FALLBACK_MODEL = "spectral"
+
+
+@runtime_checkable
+class SaliencyModel(Protocol):
+    """What the pipeline needs of a saliency model."""
+
+    def predict(self, rgb: np.ndarray) -> np.ndarray:
+        """Saliency of an ``(h, w, 3)`` uint8 RGB image.
+
+        Returns an ``(h, w)`` float32 array of non-negative values that sums to 1: the
+        probability that a look lands on each pixel.
+        """
+        ...
+
+
+#: Every registered saliency model, by name.
+MODELS: Registry[SaliencyModel] = Registry("saliency model", "predict")
+
+
+def register_model(
+    name: str, factory: Callable[[], SaliencyModel], *, replace: bool = False
+) -> None:
+    """Make a saliency model available as ``model=name``; built on first use."""
+    MODELS.register(name, factory, replace=replace)
+
+
+def available_models() -> list[str]:
+    """Names of the registered saliency models, sorted."""
+    return MODELS.names()
+
+
+def get_model(model: str | SaliencyModel | None = None) -> SaliencyModel:
+    """A ready model: the one registered as ``model``, the default, or ``model`` itself.
+
+    When the weights of a named model cannot be had, logs a warning once and returns the
+    classical :data:`FALLBACK_MODEL` instead of failing: a crop without a trained model is
+    better than no crop.
+
+    Raises
+    ------
+    UnknownModelError
+        No model of that name is registered.
+    """
+    if model is not None and not isinstance(model, str):
+        if isinstance(model, SaliencyModel):
+            return model
+        raise TypeError(f"model must be a name or have a predict() method, got {model!r}")
+    name = model or DEFAULT_MODEL
+    try:
+        return MODELS.load(name)
+    except WeightsUnavailableError as exc:
+        if name == FALLBACK_MODEL:
+            raise
+        if name not in _warned:
+            _warned.add(name)
+            logger.warning(
+                "saliency model %r is unavailable, using the classical %r model instead: %s",
+                name,
+                FALLBACK_MODEL,
+                exc,
+            )
+        return MODELS.load(FALLBACK_MODEL)
+
+
+_warned: set[str] = set()
+
+
+def _builtin_models() -> dict[str, Callable[[], SaliencyModel]]:
+    from . import fastgaze, spectral
+
+    return {
+        "fastgaze": fastgaze.FastGazeSaliency,
+        "fastgaze-raw": fastgaze.raw_fastgaze,
+        "spectral": spectral.SpectralResidualSaliency,
+        "centre": spectral.CentrePriorSaliency,
+    }
+
+
+#: The models this package brings, by name; registered at import so the engine works alone.
+BUILTIN_MODELS = _builtin_models()
+for _name, _factory in BUILTIN_MODELS.items():
+    register_model(_name, _factory)

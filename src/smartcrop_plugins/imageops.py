@@ -1,0 +1,136 @@
+"""Smart crop for Pillow, in the style of :func:`PIL.ImageOps.fit`.
+
+Examples
+--------
+>>> from PIL import Image
+>>> from smartcrop_plugins.imageops import smartcrop, smartcrop_box
+>>> image = Image.new("RGB", (400, 300), "white")
+>>> image.paste((200, 0, 0), (300, 120, 340, 160))  # a red square on the right
+>>> smartcrop(image, aspect=1.0, model="spectral", faces=False).size
+(300, 300)
+>>> smartcrop(image, size=(160, 90), model="spectral", faces=False).size
+(160, 90)
+>>> left, upper, right, lower = smartcrop_box(image, "16:9", zoom=0.5, model="spectral")
+>>> (right - left, lower - upper)
+(200, 112)
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from collections.abc import Sequence
+
+from PIL import Image, ImageOps
+
+from smartcrop_core import InvalidAspectError, parse_aspect
+from smartcrop_core.saliency import SaliencyModel
+
+from ._engine import crop_results
+
+__all__ = ["smartcrop", "smartcrop_box"]
+
+_ASPECT_TOLERANCE = 0.01
+
+
+def smartcrop_box(
+    image: Image.Image | str | os.PathLike,
+    aspect: float | str = 1.0,
+    *,
+    zoom: float = 1.0,
+    faces: bool = True,
+    model: str | SaliencyModel | None = None,
+    stages: Sequence[str] | None = None,
+) -> tuple[int, int, int, int]:
+    """The box of the best crop: ``(left, upper, right, lower)``, as ``Image.crop`` takes.
+
+    Parameters
+    ----------
+    image : PIL.Image.Image or path
+        The image (any mode). A path is read with reduced-scale JPEG decoding, which is
+        much faster for large photos. The image is not modified.
+    aspect : float or str
+        Width / height of the crop: ``1.5``, ``"16:9"``, ``"4:5"``.
+    zoom : float
+        In ``(0, 1]``: 1.0 is the largest box of that aspect that fits, 0.6 makes each side
+        60 % of that.
+    faces : bool
+        Detect faces and avoid cutting them.
+    model : str or SaliencyModel, optional
+        Saliency model (default: the package's default model).
+    stages : sequence of str, optional
+        Names of extra analysis stages registered by plugins.
+
+    Returns
+    -------
+    tuple of int
+        In pixels of the image as displayed, i.e. after its EXIF orientation is applied.
+    """
+    (result,) = crop_results(image, [aspect], zooms=[zoom], model=model, faces=faces, stages=stages)
+    return result.box.to_pillow()
+
+
+def smartcrop(
+    image: Image.Image | str | os.PathLike,
+    aspect: float | str | None = None,
+    size: tuple[int, int] | None = None,
+    method: int = Image.Resampling.BICUBIC,
+    *,
+    zoom: float = 1.0,
+    faces: bool = True,
+    model: str | SaliencyModel | None = None,
+    stages: Sequence[str] | None = None,
+) -> Image.Image:
+    """A smart crop of ``image``: a new image of the asked aspect (and size), input untouched.
+
+    Parameters
+    ----------
+    image : PIL.Image.Image or path
+        The image (any mode); EXIF orientation is applied first.
+    aspect : float or str, optional
+        Width / height of the crop. Defaults to ``size``'s ratio when a size is given,
+        else 1:1.
+    size : tuple of int, optional
+        ``(width, height)`` to resize the crop to, in one resampling step.
+    method : int
+        Resampling filter for ``size``, as in ``PIL.ImageOps.fit``.
+    zoom, faces, model, stages
+        As in :func:`smartcrop_box`.
+
+    Raises
+    ------
+    InvalidAspectError
+        ``aspect`` and ``size`` disagree, or either is not a positive finite ratio.
+    """
+    aspect_value = _resolve_aspect(aspect, size)
+    if isinstance(image, Image.Image):
+        upright = ImageOps.exif_transpose(image)
+    else:
+        from smartcrop_core.imaging import open_image
+
+        upright = open_image(image)
+    box = smartcrop_box(upright, aspect_value, zoom=zoom, faces=faces, model=model, stages=stages)
+    if size is None:
+        return upright.crop(box)
+    return upright.resize(size, method, box=box)
+
+
+def _resolve_aspect(aspect: float | str | None, size: tuple[int, int] | None) -> float:
+    if size is None:
+        return parse_aspect(1.0 if aspect is None else aspect)
+    try:
+        width, height = (int(side) for side in size)
+    except (TypeError, ValueError):
+        raise ValueError(f"size must be (width, height) in whole pixels, got {size!r}") from None
+    if width < 1 or height < 1:
+        raise ValueError(f"size must be at least 1x1 px, got {width}x{height}")
+    size_aspect = width / height
+    if aspect is None:
+        return size_aspect
+    value = parse_aspect(aspect)
+    if not math.isclose(value, size_aspect, rel_tol=_ASPECT_TOLERANCE):
+        raise InvalidAspectError(
+            f"aspect {aspect!r} ({value:.3f}) does not match size {width}x{height} "
+            f"({size_aspect:.3f}); give one of them, or both in agreement"
+        )
+    return value
