@@ -137,7 +137,9 @@ class FastGazeSaliency:
                 cells, size=(grid_h * STRIDE, grid_w * STRIDE), mode="bilinear", align_corners=False
             )
             full = full[..., : size[1], : size[0]]
-            out = functional.interpolate(full, size=(height, width), mode="bilinear", align_corners=False)
+            out = functional.interpolate(
+                full, size=(height, width), mode="bilinear", align_corners=False
+            )
         return out[0, 0].numpy().astype(np.float32)
 
     def predict(self, rgb: np.ndarray) -> np.ndarray:
