@@ -99,7 +99,7 @@ def open_image(path: str | os.PathLike, *, draft_size: int | None = None) -> Ima
     except UnidentifiedImageError:
         raise InvalidImageError(f"{path} is not an image file Pillow can read") from None
     except (OSError, SyntaxError, ValueError, Image.DecompressionBombError) as exc:
-        raise InvalidImageError(f"{path} could not be decoded ({exc}); is it truncated?") from None
+        raise InvalidImageError(f"{path} is truncated or corrupt: {exc}") from None
     # exif_transpose may hand back the same object when nothing needs turning; a copy keeps
     # the returned image independent of the closed file.
     return upright if upright is not image else image.copy()

@@ -7,6 +7,9 @@ form. Several aspect ratios and zooms share one analysis: saliency and faces run
 
 from __future__ import annotations
 
+import hashlib
+import threading
+from collections import OrderedDict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -24,6 +27,10 @@ from .saliency import SaliencyModel, get_model
 __all__ = ["SmartCropper", "find_crop", "find_crops"]
 
 AspectLike = float | str | tuple[float, float]
+
+#: Analyses a cropper remembers, so that asking one image for one aspect at a time (as
+#: thumbnail code often does) runs saliency and faces once.
+ANALYSIS_CACHE_SIZE = 8
 
 
 @dataclass(frozen=True)
@@ -84,13 +91,30 @@ class SmartCropper:
         self.analysis_size = analysis_size
         self.ranking = ranking or RankingWeights()
         self.max_positions = max_positions
+        self._cache: OrderedDict[bytes, Analysis] = OrderedDict()
+        self._cache_lock = threading.Lock()
 
     def analyze(self, image: ImageInput | Analysis, *, channel_axis: int | None = -1) -> Analysis:
-        """Run the analysis stages on ``image`` (an analysis is passed through unchanged)."""
+        """Run the analysis stages on ``image`` (an analysis is passed through unchanged).
+
+        The last few analyses are remembered by the content of their analysis copy, so the
+        same pixels are never analysed twice in a row.
+        """
         if isinstance(image, Analysis):
             return image
         working = prepare(image, analysis_size=self.analysis_size, channel_axis=channel_axis)
-        return run_stages(Analysis(working), self.stages)
+        key = _content_key(working.pixels, working.original_size)
+        with self._cache_lock:
+            cached = self._cache.get(key)
+            if cached is not None:
+                self._cache.move_to_end(key)
+                return cached
+        analysis = run_stages(Analysis(working), self.stages)
+        with self._cache_lock:
+            self._cache[key] = analysis
+            while len(self._cache) > ANALYSIS_CACHE_SIZE:
+                self._cache.popitem(last=False)
+        return analysis
 
     def crop(
         self,
@@ -151,6 +175,12 @@ class SmartCropper:
             saliency=analysis.saliency if details else None,
             candidates=scored,
         )
+
+
+def _content_key(pixels: np.ndarray, original_size: tuple[int, int]) -> bytes:
+    digest = hashlib.blake2b(np.ascontiguousarray(pixels).data, digest_size=16)
+    digest.update(repr((pixels.shape, original_size)).encode())
+    return digest.digest()
 
 
 def _as_list(values: Iterable | float | str, name: str) -> list:

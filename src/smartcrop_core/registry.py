@@ -47,6 +47,8 @@ class Registry(Generic[T]):
         self._factories: dict[str, Callable[[], T]] = {}
         self._instances: dict[str, T] = {}
         self._lock = threading.Lock()
+        #: Counts registrations, so that holders of built objects can tell theirs are stale.
+        self.generation = 0
 
     def register(self, name: str, factory: Callable[[], T], *, replace: bool = False) -> None:
         """Make ``factory``'s object available as ``name``; ``replace`` allows overriding."""
@@ -62,6 +64,7 @@ class Registry(Generic[T]):
                 )
             self._factories[name] = factory
             self._instances.pop(name, None)
+            self.generation += 1
 
     def names(self) -> list[str]:
         """The registered names, sorted."""

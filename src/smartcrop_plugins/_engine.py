@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from functools import lru_cache
 from typing import Any
 
 from smartcrop_core import CropResult, SmartCropper
+from smartcrop_core.faces import DETECTORS
 from smartcrop_core.imaging import ImageInput
-from smartcrop_core.saliency import SaliencyModel
+from smartcrop_core.saliency import MODELS, SaliencyModel
 
-from .manager import image_from_plugins, resolve_stages
+from .manager import get_plugin_manager, image_from_plugins, plugins_generation, resolve_stages
 
 __all__ = ["crop_results", "make_cropper", "normalise_input"]
 
@@ -20,7 +22,23 @@ def make_cropper(
     faces: bool = True,
     stages: Sequence[str] | None = None,
 ) -> SmartCropper:
-    """A :class:`SmartCropper` with plugins loaded: named stages and models resolve."""
+    """A :class:`SmartCropper` with plugins loaded: named stages and models resolve.
+
+    Croppers configured by names are kept and reused, so their analysis cache serves
+    successive calls on the same image.
+    """
+    if model is None or isinstance(model, str):
+        get_plugin_manager()  # load plugins first: they may register the named model
+        # Registering anything changes a generation number, which retires stale croppers.
+        generations = (MODELS.generation, DETECTORS.generation, plugins_generation())
+        return _named_cropper(model, faces, tuple(stages or ()), generations)
+    return SmartCropper(model=model, faces=faces, stages=resolve_stages(stages))
+
+
+@lru_cache(maxsize=16)
+def _named_cropper(
+    model: str | None, faces: bool, stages: tuple[str, ...], generations: tuple[int, ...]
+) -> SmartCropper:
     return SmartCropper(model=model, faces=faces, stages=resolve_stages(stages))
 
 

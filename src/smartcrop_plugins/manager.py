@@ -27,6 +27,7 @@ __all__ = [
     "available_stages",
     "get_plugin_manager",
     "image_from_plugins",
+    "plugins_generation",
     "register_plugin",
     "reset_plugin_manager",
     "resolve_stages",
@@ -48,6 +49,8 @@ class _RegisteredStage:
 
 
 _stages: dict[str, _RegisteredStage] = {}
+# Bumped whenever plugins are loaded, added or forgotten (see plugins_generation()).
+_generation = 0
 
 
 def get_plugin_manager() -> pluggy.PluginManager:
@@ -62,7 +65,18 @@ def get_plugin_manager() -> pluggy.PluginManager:
             manager.check_pending()
             _collect(manager)
             _manager = manager
+            _bump_generation()
         return _manager
+
+
+def plugins_generation() -> int:
+    """A number that changes whenever the set of loaded plugins changes."""
+    return _generation
+
+
+def _bump_generation() -> None:
+    global _generation
+    _generation += 1
 
 
 def register_plugin(plugin: Any, name: str | None = None) -> None:
@@ -72,6 +86,7 @@ def register_plugin(plugin: Any, name: str | None = None) -> None:
         manager.register(plugin, name=name)
         manager.check_pending()
         _collect(manager, only=plugin)
+        _bump_generation()
 
 
 def reset_plugin_manager() -> None:
@@ -80,6 +95,7 @@ def reset_plugin_manager() -> None:
     with _lock:
         _manager = None
         _stages.clear()
+        _bump_generation()
 
 
 def available_stages() -> list[str]:
