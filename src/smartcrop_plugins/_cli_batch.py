@@ -1,0 +1,250 @@
+"""One run of the ``smartcrop`` command over its images: analyse, cut, write, describe.
+
+Each image is read once, turned upright by its EXIF orientation and analysed once for all
+the asked aspect ratios. The failure of one image (or of one of its outputs) is reported on
+stderr and recorded in its JSON record; the batch goes on.
+"""
+
+from __future__ import annotations
+
+import sys
+import traceback
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from PIL import Image
+from tqdm import tqdm
+
+from smartcrop_core import CropResult, Face, SmartcropError, SmartCropper
+from smartcrop_core.imaging import open_image
+from smartcrop_core.params import format_aspect
+
+from ._cli_files import (
+    ImageMetadata,
+    OutputError,
+    OutputGuard,
+    extension_for_format,
+    pillow_format,
+    save_image,
+)
+from .debug_overlay import render_debug_overlay
+
+__all__ = ["Batch", "BatchSummary", "Settings", "error_message", "output_name", "report_error"]
+
+
+@dataclass(frozen=True)
+class Settings:
+    """What to do with every image, checked once from the command line.
+
+    ``format_override`` is a ``--format`` value; ``size`` the ``--size`` to resize crops to.
+    """
+
+    aspects: tuple[float, ...]
+    zoom: float
+    size: tuple[int, int] | None
+    folder: Path
+    name_pattern: str
+    format_override: str | None
+    quality: int
+    dry_run: bool
+    debug: bool
+
+
+@dataclass
+class FileOutcome:
+    """What became of one input: its JSON record, its error messages, the crops written."""
+
+    record: dict[str, Any]
+    errors: list[str] = field(default_factory=list)
+    crops_written: int = 0
+
+
+@dataclass
+class BatchSummary:
+    """The JSON records of a batch, how many inputs failed and how many crops were written."""
+
+    records: list[dict[str, Any]] = field(default_factory=list)
+    failed: int = 0
+    crops_written: int = 0
+
+
+def output_name(pattern: str, stem: str, aspect: float, zoom: float, extension: str) -> str:
+    """The ``--name`` pattern filled in.
+
+    Examples
+    --------
+    >>> output_name("{stem}_{aspect}.{ext}", "beach", 16 / 9, 1.0, "jpg")
+    'beach_16x9.jpg'
+    >>> output_name("{stem}-{zoom}.{ext}", "beach", 1.0, 0.6, "png")
+    'beach-0.6.png'
+    """
+    return pattern.format(stem=stem, aspect=format_aspect(aspect), zoom=f"{zoom:g}", ext=extension)
+
+
+def error_message(exc: BaseException, path: Path | None = None) -> str:
+    """A one-line message for ``exc``, without ``path`` where the message starts with it."""
+    if isinstance(exc, OSError) and exc.strerror and exc.filename:
+        return f"{exc.strerror}: {exc.filename}"
+    text = str(exc) or type(exc).__name__
+    # The engine's messages often start with the path, which the report line already shows.
+    if path is not None and text.startswith(f"{path} "):
+        text = text[len(str(path)) + 1 :]
+    return text
+
+
+def report_error(path: object, message: str) -> None:
+    """Print ``smartcrop: error: PATH: message`` on stderr without tearing the progress bar."""
+    tqdm.write(f"smartcrop: error: {path}: {message}", file=sys.stderr)
+
+
+class Batch:
+    """Crops images with one configured engine and writes them as ``settings`` say.
+
+    Parameters
+    ----------
+    cropper : SmartCropper
+        Built once per run: its models are loaded once for every image.
+    settings : Settings
+        Aspects, zoom, names, format and what to write.
+    guard : OutputGuard
+        Decides which targets may be written.
+    """
+
+    def __init__(self, cropper: SmartCropper, settings: Settings, guard: OutputGuard) -> None:
+        self.cropper = cropper
+        self.settings = settings
+        self.guard = guard
+
+    def run(self, files: Sequence[Path], *, show_progress: bool) -> BatchSummary:
+        """Process every file in turn, reporting failures as they come."""
+        summary = BatchSummary()
+        with tqdm(files, unit="image", file=sys.stderr, disable=not show_progress) as progress:
+            for source in progress:
+                outcome = self._process_reporting_errors(source)
+                for message in outcome.errors:
+                    report_error(source, message)
+                summary.records.append(outcome.record)
+                summary.failed += bool(outcome.errors)
+                summary.crops_written += outcome.crops_written
+        return summary
+
+    def _process_reporting_errors(self, source: Path) -> FileOutcome:
+        try:
+            return self.process(source)
+        except (SmartcropError, OSError) as exc:
+            message = error_message(exc, source)
+        except Exception as exc:
+            # A bug, not a bad file: show it in full, but let the other images through.
+            tqdm.write("".join(traceback.format_exception(exc)).rstrip(), file=sys.stderr)
+            message = f"unexpected {type(exc).__name__}: {exc} (a bug? please report it)"
+        return FileOutcome({"input": str(source), "error": message}, [message])
+
+    def process(self, source: Path) -> FileOutcome:
+        """Analyse ``source`` once, write one crop per aspect (and the overlay), describe it.
+
+        Raises
+        ------
+        SmartcropError, OSError
+            The image cannot be read or analysed; failures to write one output are
+            recorded in the outcome instead, and the other outputs still written.
+        """
+        settings = self.settings
+        upright = open_image(source)
+        results = self.cropper.crop_many(
+            upright, settings.aspects, zooms=[settings.zoom], details=settings.debug
+        )
+        outcome = FileOutcome(
+            record={
+                "input": str(source),
+                "width": upright.width,
+                "height": upright.height,
+                "crops": [],
+                "faces": _faces_json(results[0].faces if results else ()),
+            }
+        )
+        metadata = ImageMetadata.of(upright)
+        extension = _output_extension(source, settings.format_override)
+        for result in results:
+            name = output_name(
+                settings.name_pattern, source.stem, result.aspect, result.zoom, extension
+            )
+            target = settings.folder / name
+            crop_record = _crop_json(result, target)
+            outcome.record["crops"].append(crop_record)
+            if settings.dry_run:
+                continue
+            cropped = _cut(upright, result, settings.size)
+            if self._write(cropped, target, source, metadata, outcome):
+                crop_record["written"] = True
+                outcome.crops_written += 1
+        if settings.debug:
+            target = settings.folder / f"{source.stem}_debug.png"
+            overlay = render_debug_overlay(upright, results)
+            # The overlay is RGB whatever the input, so only an RGB profile survives.
+            overlay_metadata = ImageMetadata(icc_profile=metadata.icc_profile, exif=None)
+            if self._write(overlay, target, source, overlay_metadata, outcome, format_name="PNG"):
+                outcome.record["debug"] = str(target)
+        if outcome.errors:
+            outcome.record["error"] = "; ".join(outcome.errors)
+        return outcome
+
+    def _write(
+        self,
+        image: Image.Image,
+        target: Path,
+        source: Path,
+        metadata: ImageMetadata,
+        outcome: FileOutcome,
+        *,
+        format_name: str | None = None,
+    ) -> bool:
+        """Save one output; a failure is noted in ``outcome`` so the other outputs go on."""
+        try:
+            replace = self.guard.may_replace(target, source)
+            save_image(
+                image,
+                target,
+                format_name=format_name or pillow_format(target, self.settings.format_override),
+                metadata=metadata,
+                quality=self.settings.quality,
+                replace=replace,
+            )
+        except (OutputError, OSError) as exc:
+            outcome.errors.append(error_message(exc))
+            return False
+        self.guard.record(target, source)
+        return True
+
+
+def _cut(upright: Image.Image, result: CropResult, size: tuple[int, int] | None) -> Image.Image:
+    if size is None:
+        return upright.crop(result.box.to_pillow())
+    if upright.mode in ("1", "P"):
+        # Pillow resizes these modes by nearest neighbour only: go through full colour.
+        upright = upright.convert("RGBA" if "transparency" in upright.info else "RGB")
+    return upright.resize(size, Image.Resampling.LANCZOS, box=result.box.to_pillow())
+
+
+def _output_extension(source: Path, format_override: str | None) -> str:
+    if format_override is not None:
+        return extension_for_format(format_override)
+    # An input without an extension gets a lossless output rather than a nameless format.
+    return source.suffix.lower().lstrip(".") or "png"
+
+
+def _crop_json(result: CropResult, target: Path) -> dict[str, Any]:
+    return {
+        "aspect": format_aspect(result.aspect),
+        "aspect_ratio": result.aspect,
+        "zoom": result.zoom,
+        "box": list(result.box.to_pillow()),
+        "score": result.score,
+        "output": str(target),
+        "written": False,
+    }
+
+
+def _faces_json(faces: Sequence[Face]) -> list[list[float]]:
+    return [[*(round(value, 2) for value in face.box), round(face.score, 4)] for face in faces]
