@@ -45,6 +45,8 @@ class Analysis:
 
     def evolve(self, **changes: Any) -> Analysis:
         """A copy with ``changes`` applied; the original stays as it was."""
+        # A shallow copy, so that a later stage adding a key does not touch this analysis.
+        changes.setdefault("extras", dict(self.extras))
         if "saliency" in changes and changes["saliency"] is not None:
             changes["saliency"] = _checked_density(changes["saliency"], self.image.pixels.shape)
         return dataclasses.replace(self, **changes)
@@ -92,5 +94,9 @@ def _checked_density(saliency: np.ndarray, shape: tuple[int, ...]) -> np.ndarray
         raise ValueError("saliency map must be finite and non-negative")
     total = float(saliency.sum())
     if total <= 0:
-        return np.full(saliency.shape, 1.0 / saliency.size, dtype=np.float32)
-    return saliency / np.float32(total)
+        density = np.full(saliency.shape, 1.0 / saliency.size, dtype=np.float32)
+    else:
+        density = saliency / np.float32(total)
+    # Analyses are shared (cached, handed out in results): nobody may write into them.
+    density.flags.writeable = False
+    return density

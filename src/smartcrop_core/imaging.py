@@ -36,6 +36,7 @@ MIN_SIDE = 2
 # Orientations 5-8 of the EXIF tag turn the image by 90 degrees.
 _SWAPPING_ORIENTATIONS = {5, 6, 7, 8}
 _EXIF_ORIENTATION = 0x0112
+_PREMULTIPLIED = {"La": "LA", "RGBa": "RGBA"}
 
 
 @dataclass(frozen=True)
@@ -85,6 +86,17 @@ def open_image(path: str | os.PathLike, *, draft_size: int | None = None) -> Ima
     InvalidImageError
         The file is not an image Pillow can read, or it is truncated or corrupt.
     """
+    return _read_image_file(path, draft_size)[0]
+
+
+def _read_image_file(
+    path: str | os.PathLike, draft_size: int | None
+) -> tuple[Image.Image, tuple[int, int]]:
+    """The upright image and the full ``(width, height)`` it has as displayed.
+
+    With ``draft_size`` the returned image may be smaller than that size (reduced-scale
+    JPEG decoding); the size returned is always the full one.
+    """
     path = Path(path)
     if not path.exists():
         raise FileNotFoundError(f"no such image file: {path}")
@@ -92,30 +104,23 @@ def open_image(path: str | os.PathLike, *, draft_size: int | None = None) -> Ima
         raise InvalidImageError(f"{path} is a folder, not an image file")
     try:
         with Image.open(path) as image:
+            width, height = image.size
+            orientation = image.getexif().get(_EXIF_ORIENTATION, 1)
             if draft_size is not None and image.format == "JPEG":
                 image.draft("RGB", (draft_size, draft_size))
             image.load()
             upright = ImageOps.exif_transpose(image)
     except UnidentifiedImageError:
         raise InvalidImageError(f"{path} is not an image file Pillow can read") from None
-    except (OSError, SyntaxError, ValueError, Image.DecompressionBombError) as exc:
+    except Image.DecompressionBombError as exc:
+        raise InvalidImageError(f"{path} is too large to decode safely: {exc}") from None
+    except (OSError, SyntaxError, ValueError) as exc:
         raise InvalidImageError(f"{path} is truncated or corrupt: {exc}") from None
     # exif_transpose may hand back the same object when nothing needs turning; a copy keeps
     # the returned image independent of the closed file.
-    return upright if upright is not image else image.copy()
-
-
-def original_size_of(path: str | os.PathLike) -> tuple[int, int]:
-    """``(width, height)`` of an image file as displayed, read from its header only."""
-    try:
-        with Image.open(path) as image:
-            width, height = image.size
-            orientation = image.getexif().get(_EXIF_ORIENTATION, 1)
-    except UnidentifiedImageError:
-        raise InvalidImageError(f"{path} is not an image file Pillow can read") from None
-    except OSError as exc:
-        raise InvalidImageError(f"{path} could not be read ({exc})") from None
-    return (height, width) if orientation in _SWAPPING_ORIENTATIONS else (width, height)
+    upright = upright if upright is not image else image.copy()
+    swapped = orientation in _SWAPPING_ORIENTATIONS
+    return upright, ((height, width) if swapped else (width, height))
 
 
 def pil_to_rgb(image: Image.Image) -> np.ndarray:
@@ -138,7 +143,10 @@ def pil_to_rgb(image: Image.Image) -> np.ndarray:
         values = np.asarray(image, dtype=np.float64)
         gray = _stretch_to_uint8(values)
         return np.repeat(gray[:, :, None], 3, axis=2)
-    has_alpha = "A" in image.getbands() or "a" in image.getbands()
+    if mode in _PREMULTIPLIED:
+        # Pillow converts premultiplied modes only to their straight-alpha twins.
+        image, mode = image.convert(_PREMULTIPLIED[mode]), _PREMULTIPLIED[mode]
+    has_alpha = "A" in image.getbands()
     if mode == "P" and "transparency" in image.info:
         has_alpha = True
     if has_alpha:
@@ -172,6 +180,11 @@ def array_to_rgb(array: np.ndarray, *, channel_axis: int | None = -1) -> np.ndar
     array([255, 255, 255], dtype=uint8)
     """
     array = np.asarray(array)
+    if array.dtype.kind in "USO" and array.ndim == 0:
+        raise InvalidImageError(
+            f"got {array.item()!r}, not an image array; read files with skimage.io.imread, "
+            "or use smartcrop_plugins.imageops, which takes paths"
+        )
     if array.dtype == object or not (np.issubdtype(array.dtype, np.number) or array.dtype == bool):
         raise InvalidImageError(f"image array has dtype {array.dtype}; expected numbers")
     if array.ndim == 2:
@@ -232,8 +245,7 @@ def prepare(
     if analysis_size < MIN_SIDE:
         raise ValueError(f"analysis_size must be at least {MIN_SIDE}, got {analysis_size}")
     if isinstance(image, (str, os.PathLike)):
-        original_size = original_size_of(image)
-        pil = open_image(image, draft_size=analysis_size)
+        pil, original_size = _read_image_file(image, analysis_size)
         rgb = pil_to_rgb(pil)
     elif isinstance(image, Image.Image):
         upright = ImageOps.exif_transpose(image)  # a copy when it turns; never in place
@@ -246,7 +258,12 @@ def prepare(
         raise InvalidImageError(
             f"cannot crop a {type(image).__name__}: give a PIL image, a numpy array or a file path"
         )
-    return WorkingImage(_shrink(rgb, analysis_size), original_size)
+    pixels = _shrink(rgb, analysis_size)
+    if pixels is rgb and isinstance(image, np.ndarray) and np.shares_memory(pixels, image):
+        pixels = pixels.copy()
+    # Analyses are cached and shared: their pixels must stay as they were.
+    pixels.flags.writeable = False
+    return WorkingImage(pixels, original_size)
 
 
 def _shrink(rgb: np.ndarray, longest_side: int) -> np.ndarray:

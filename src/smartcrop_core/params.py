@@ -36,10 +36,10 @@ def _aspect_value(aspect: float | str | tuple[float, float]) -> float:
     if isinstance(aspect, bool):
         raise InvalidAspectError(f"aspect {aspect!r} must be a number, not a bool")
     if isinstance(aspect, Real):
-        return float(aspect)
+        return _finite_float(aspect)
     if isinstance(aspect, tuple) and len(aspect) == 2:
         width, height = (_aspect_value(part) for part in aspect)
-        return width / height if height else math.inf
+        return _ratio(width, height)
     if isinstance(aspect, str):
         text = aspect.strip()
         for separator in (":", "/", "x"):
@@ -50,9 +50,7 @@ def _aspect_value(aspect: float | str | tuple[float, float]) -> float:
                         width, height = float(parts[0]), float(parts[1])
                     except ValueError:
                         break
-                    if not (math.isfinite(width) and math.isfinite(height)) or height == 0:
-                        return math.nan
-                    return width / height
+                    return _ratio(width, height)
                 break
         else:
             try:
@@ -62,6 +60,20 @@ def _aspect_value(aspect: float | str | tuple[float, float]) -> float:
     raise InvalidAspectError(
         f"aspect {aspect!r} is not a number or 'W:H' ratio such as '16:9' or '1.5'"
     )
+
+
+def _finite_float(value: Real) -> float:
+    try:
+        return float(value)
+    except OverflowError:  # an int beyond float range
+        return math.inf
+
+
+def _ratio(width: float, height: float) -> float:
+    # Both sides must be positive: "-16:-9" is not a 16:9 box.
+    if not (math.isfinite(width) and math.isfinite(height)) or width <= 0 or height <= 0:
+        return math.nan
+    return width / height
 
 
 def format_aspect(aspect: float) -> str:
@@ -95,6 +107,8 @@ def parse_zoom(zoom: float | str) -> float:
         raise InvalidZoomError(f"zoom {zoom!r} must be a number, not a bool")
     try:
         value = float(zoom)
+    except OverflowError:
+        value = math.inf
     except (TypeError, ValueError):
         raise InvalidZoomError(f"zoom {zoom!r} is not a number") from None
     if not (math.isfinite(value) and 0 < value <= 1):

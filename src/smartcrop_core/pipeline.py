@@ -172,7 +172,8 @@ class SmartCropper:
             zoom=request.zoom,
             image_size=analysis.image.original_size,
             faces=tuple(face.scaled(scale_x, scale_y) for face in analysis.faces),
-            saliency=analysis.saliency if details else None,
+            # The analysis is cached and shared: each result gets its own map to keep.
+            saliency=analysis.saliency.copy() if details else None,
             candidates=scored,
         )
 

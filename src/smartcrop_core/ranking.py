@@ -3,8 +3,9 @@
 The score of a window is
 
 * the saliency mass inside it (the share of looks it keeps, 0-1),
-* minus ``border`` times the mass in a thin band just inside each edge that cuts the image
-  (an edge lying on the image's own border cuts nothing),
+* minus ``border`` times the mass in a thin band just inside each edge that cuts the image,
+  beyond what the band would hold at the image's average density (an edge lying on the
+  image's own border cuts nothing),
 * plus ``face_kept`` times the share of faces it keeps,
 * minus ``face_cut`` times the share of faces it cuts (between 10 % and 90 % inside, ramping
   to zero at 0 % and 100 %),
@@ -82,15 +83,20 @@ def window_features(
 
     band = border_band * np.minimum(right - left, lower - upper)
     band = np.maximum(band, 1.0)
+    mean_density = 1.0 / analysis.saliency.size
+    edges = (
+        (boxes[:, 0] > 0, (left, upper, left + band, lower)),
+        (boxes[:, 2] < original_width, (right - band, upper, right, lower)),
+        (boxes[:, 1] > 0, (left, upper, right, upper + band)),
+        (boxes[:, 3] < original_height, (left, lower - band, right, lower)),
+    )
     border_mass = np.zeros(len(boxes))
-    cuts_left = boxes[:, 0] > 0
-    cuts_right = boxes[:, 2] < original_width
-    cuts_upper = boxes[:, 1] > 0
-    cuts_lower = boxes[:, 3] < original_height
-    border_mass += cuts_left * _box_sums(integral, left, upper, left + band, lower)
-    border_mass += cuts_right * _box_sums(integral, right - band, upper, right, lower)
-    border_mass += cuts_upper * _box_sums(integral, left, upper, right, upper + band)
-    border_mass += cuts_lower * _box_sums(integral, left, lower - band, right, lower)
+    for cuts_image, (band_left, band_upper, band_right, band_lower) in edges:
+        band_mass = _box_sums(integral, band_left, band_upper, band_right, band_lower)
+        # Only what the band holds beyond the image's average counts: on a flat map no
+        # edge cuts anything, so hugging the image border gains a window nothing.
+        expected = mean_density * (band_right - band_left) * (band_lower - band_upper)
+        border_mass += cuts_image * np.clip(band_mass - expected, 0, None)
 
     faces_kept, faces_cut = _face_terms(analysis, boxes, margins)
     centre_x = (boxes[:, 0] + boxes[:, 2]) / (2 * original_width) - 0.5

@@ -58,7 +58,9 @@ class Registry(Generic[T]):
             raise TypeError(f"the factory for {self.kind} {name!r} is not callable")
         with self._lock:
             known = self._factories.get(name)
-            if known is not None and known is not factory and not replace:
+            if known is factory:
+                return  # registering the same factory again keeps what it built
+            if known is not None and not replace:
                 raise ValueError(
                     f"a {self.kind} named {name!r} is already registered; pass replace=True"
                 )

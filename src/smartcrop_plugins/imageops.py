@@ -21,12 +21,14 @@ import math
 import os
 from collections.abc import Sequence
 
+import numpy as np
 from PIL import Image, ImageOps
 
 from smartcrop_core import InvalidAspectError, parse_aspect
+from smartcrop_core.imaging import array_to_rgb, open_image
 from smartcrop_core.saliency import SaliencyModel
 
-from ._engine import crop_results
+from ._engine import crop_results, normalise_input
 
 __all__ = ["smartcrop", "smartcrop_box"]
 
@@ -103,16 +105,24 @@ def smartcrop(
         ``aspect`` and ``size`` disagree, or either is not a positive finite ratio.
     """
     aspect_value = _resolve_aspect(aspect, size)
-    if isinstance(image, Image.Image):
-        upright = ImageOps.exif_transpose(image)
-    else:
-        from smartcrop_core.imaging import open_image
-
-        upright = open_image(image)
+    upright = _upright_pil(image)
     box = smartcrop_box(upright, aspect_value, zoom=zoom, faces=faces, model=model, stages=stages)
     if size is None:
         return upright.crop(box)
     return upright.resize(size, method, box=box)
+
+
+def _upright_pil(image: object) -> Image.Image:
+    """A Pillow image, upright, of whatever the caller gave (the input is not modified)."""
+    if isinstance(image, (str, os.PathLike)):
+        return open_image(image)
+    converted = normalise_input(image)
+    if isinstance(converted, Image.Image):
+        return ImageOps.exif_transpose(converted)
+    if isinstance(converted, (str, os.PathLike)):
+        return open_image(converted)
+    # An array (or what a plugin turned into one): crop its RGB rendering.
+    return Image.fromarray(array_to_rgb(np.asarray(converted)))
 
 
 def _resolve_aspect(aspect: float | str | None, size: tuple[int, int] | None) -> float:

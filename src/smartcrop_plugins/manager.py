@@ -84,7 +84,11 @@ def register_plugin(plugin: Any, name: str | None = None) -> None:
     manager = get_plugin_manager()
     with _lock:
         manager.register(plugin, name=name)
-        manager.check_pending()
+        try:
+            manager.check_pending()
+        except pluggy.PluginValidationError:
+            manager.unregister(plugin)  # a bad plugin must not block the next ones
+            raise
         _collect(manager, only=plugin)
         _bump_generation()
 
