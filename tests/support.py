@@ -11,8 +11,6 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from smartcrop_core import faces as faces_module
-from smartcrop_core import saliency as saliency_module
 from smartcrop_core.faces import DETECTORS
 from smartcrop_core.geometry import Face
 from smartcrop_core.saliency import MODELS
@@ -112,19 +110,17 @@ def face_at(left: float, upper: float, right: float, lower: float, score: float 
 def preserved_registries() -> Iterator[None]:
     """Restore the model and detector registries (names, built objects, warnings) on exit."""
     saved = [
-        (registry, dict(registry._factories), dict(registry._instances))
+        (registry, dict(registry._factories), dict(registry._instances), set(registry._warned))
         for registry in (MODELS, DETECTORS)
     ]
-    warned = [(module, set(module._warned)) for module in (saliency_module, faces_module)]
     try:
         yield
     finally:
-        for registry, factories, instances in saved:
+        for registry, factories, instances, warned in saved:
             with registry._lock:
                 registry._factories.clear()
                 registry._factories.update(factories)
                 registry._instances.clear()
                 registry._instances.update(instances)
-        for module, names in warned:
-            module._warned.clear()
-            module._warned.update(names)
+                registry._warned.clear()
+                registry._warned.update(warned)

@@ -7,7 +7,6 @@ is YuNet-n (Apache-2.0, weights fetched once, see :mod:`smartcrop_core.weights`)
 
 from __future__ import annotations
 
-import logging
 import os
 from collections.abc import Callable
 from typing import Protocol, runtime_checkable
@@ -31,7 +30,6 @@ __all__ = [
     "register_detector",
 ]
 
-logger = logging.getLogger(__name__)
 
 YUNET_WEIGHTS = WeightsSource(
     filename="yunet_n_dynamic.onnx",
@@ -126,27 +124,18 @@ def register_detector(
     DETECTORS.register(name, factory, replace=replace)
 
 
-_warned: set[str] = set()
-
-
 def get_detector(detector: str | FaceDetector | None = None) -> FaceDetector:
     """A ready detector: the one registered as ``detector``, the default, or the object.
 
     When the weights cannot be had, logs a warning once and returns a detector that finds
     nothing: the crop still works, without face protection.
     """
-    if detector is not None and not isinstance(detector, str):
-        if isinstance(detector, FaceDetector):
-            return detector
-        raise TypeError(f"face_detector must be a name or have detect(), got {detector!r}")
-    name = detector or DEFAULT_DETECTOR
-    try:
-        return DETECTORS.load(name)
-    except WeightsUnavailableError as exc:
-        if name not in _warned:
-            _warned.add(name)
-            logger.warning("face detector %r is unavailable, faces are ignored: %s", name, exc)
-        return NoFaceDetector()
+    return DETECTORS.resolve(
+        detector,
+        default=DEFAULT_DETECTOR,
+        fallback=NoFaceDetector,
+        consequence="faces are ignored",
+    )
 
 
 #: The detectors this package brings, by name; registered at import.

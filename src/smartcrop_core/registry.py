@@ -5,13 +5,16 @@ Used for saliency models and face detectors; the plugin layer fills it from plug
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Callable
 from typing import Generic, TypeVar
 
-from .errors import UnknownModelError
+from .errors import UnknownModelError, WeightsUnavailableError
 
 __all__ = ["Registry"]
+
+logger = logging.getLogger(__name__)
 
 T = TypeVar("T")
 
@@ -49,6 +52,7 @@ class Registry(Generic[T]):
         self._lock = threading.Lock()
         #: Counts registrations, so that holders of built objects can tell theirs are stale.
         self.generation = 0
+        self._warned: set[str] = set()
 
     def register(self, name: str, factory: Callable[[], T], *, replace: bool = False) -> None:
         """Make ``factory``'s object available as ``name``; ``replace`` allows overriding."""
@@ -90,3 +94,41 @@ class Registry(Generic[T]):
             raise TypeError(f"{self.kind} {name!r} has no {self.required_method}() method")
         with self._lock:
             return self._instances.setdefault(name, built)
+
+    def resolve(
+        self,
+        spec: str | T | None,
+        *,
+        default: str,
+        fallback: Callable[[], T] | None,
+        consequence: str,
+    ) -> T:
+        """A ready object: the one registered as ``spec``, the default's, or ``spec`` itself.
+
+        When the named object's weights cannot be had and a ``fallback`` is given, logs a
+        warning once per name (saying ``consequence``) and returns ``fallback()``.
+
+        Raises
+        ------
+        UnknownModelError
+            No object of that name is registered.
+        TypeError
+            ``spec`` is neither a name nor an object with the required method.
+        """
+        if spec is not None and not isinstance(spec, str):
+            if callable(getattr(spec, self.required_method, None)):
+                return spec
+            raise TypeError(
+                f"a {self.kind} must be a name or have a {self.required_method}() method, "
+                f"got {spec!r}"
+            )
+        name = spec or default
+        try:
+            return self.load(name)
+        except WeightsUnavailableError as exc:
+            if fallback is None:
+                raise
+            if name not in self._warned:
+                self._warned.add(name)
+                logger.warning("%s %r is unavailable, %s: %s", self.kind, name, consequence, exc)
+            return fallback()

@@ -10,7 +10,6 @@ import numpy as np
 import pytest
 
 from smartcrop_core import Face, UnknownModelError, WeightsUnavailableError
-from smartcrop_core import faces as faces_module
 from smartcrop_core.faces import (
     DEFAULT_DETECTOR,
     DETECTORS,
@@ -143,7 +142,7 @@ def test_unknown_detector_name_lists_the_available_ones():
 def fresh_detectors():
     with preserved_registries():
         DETECTORS._instances.clear()
-        faces_module._warned.clear()
+        DETECTORS._warned.clear()
         yield
 
 

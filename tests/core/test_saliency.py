@@ -11,7 +11,6 @@ import numpy as np
 import pytest
 
 from smartcrop_core import UnknownModelError, WeightsUnavailableError
-from smartcrop_core import saliency as saliency_module
 from smartcrop_core.imaging import prepare
 from smartcrop_core.saliency import (
     FALLBACK_MODEL,
@@ -295,7 +294,7 @@ def fresh_models():
     """Empty the registries' built objects and warnings; everything restored afterwards."""
     with preserved_registries():
         MODELS._instances.clear()
-        saliency_module._warned.clear()
+        MODELS._warned.clear()
         yield
 
 

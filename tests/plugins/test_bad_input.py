@@ -213,16 +213,23 @@ def valid_image() -> Image.Image:
 
 
 @pytest.mark.parametrize("face", list(CROP_FACES))
-@pytest.mark.parametrize(
-    "aspect", [0, -1, -0.5, math.nan, math.inf, "abc", "", "1:0", "0:1", True, None]
-)
+@pytest.mark.parametrize("aspect", [0, -1, -0.5, math.nan, math.inf, "abc", "", "1:0", "0:1", True])
 def test_bad_aspects_are_invalid_aspects(valid_image, face, aspect):
-    if aspect is None and face == "imageops.smartcrop":
-        pytest.skip("imageops.smartcrop takes aspect=None as 'square, or the size's ratio'")
     before = _snapshot(valid_image)
     with pytest.raises(InvalidAspectError, match="aspect"):
         CROP_FACES[face](valid_image, aspect, 1.0)
     assert _snapshot(valid_image) == before
+
+
+@pytest.mark.parametrize("face", [name for name in CROP_FACES if name != "imageops.smartcrop"])
+def test_a_missing_aspect_is_an_invalid_aspect(valid_image, face):
+    with pytest.raises(InvalidAspectError, match="aspect"):
+        CROP_FACES[face](valid_image, None, 1.0)
+
+
+def test_imageops_smartcrop_takes_a_missing_aspect_as_square(valid_image):
+    # Its aspect=None means "1:1, or the ratio of size=", as documented.
+    assert CROP_FACES["imageops.smartcrop"](valid_image, None, 1.0).size == (60, 60)
 
 
 @pytest.mark.parametrize("face", list(CROP_FACES))

@@ -17,13 +17,11 @@ True
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable
 from typing import Protocol, runtime_checkable
 
 import numpy as np
 
-from ..errors import WeightsUnavailableError
 from ..registry import Registry
 
 __all__ = [
@@ -36,8 +34,6 @@ __all__ = [
     "get_model",
     "register_model",
 ]
-
-logger = logging.getLogger(__name__)
 
 #: The model used when none is named.
 DEFAULT_MODEL = "fastgaze"
@@ -86,28 +82,14 @@ def get_model(model: str | SaliencyModel | None = None) -> SaliencyModel:
     UnknownModelError
         No model of that name is registered.
     """
-    if model is not None and not isinstance(model, str):
-        if isinstance(model, SaliencyModel):
-            return model
-        raise TypeError(f"model must be a name or have a predict() method, got {model!r}")
     name = model or DEFAULT_MODEL
-    try:
-        return MODELS.load(name)
-    except WeightsUnavailableError as exc:
-        if name == FALLBACK_MODEL:
-            raise
-        if name not in _warned:
-            _warned.add(name)
-            logger.warning(
-                "saliency model %r is unavailable, using the classical %r model instead: %s",
-                name,
-                FALLBACK_MODEL,
-                exc,
-            )
-        return MODELS.load(FALLBACK_MODEL)
-
-
-_warned: set[str] = set()
+    fallback = None if name == FALLBACK_MODEL else (lambda: MODELS.load(FALLBACK_MODEL))
+    return MODELS.resolve(
+        model,
+        default=DEFAULT_MODEL,
+        fallback=fallback,
+        consequence=f"using the classical {FALLBACK_MODEL!r} model instead",
+    )
 
 
 def _builtin_models() -> dict[str, Callable[[], SaliencyModel]]:
