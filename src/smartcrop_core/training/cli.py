@@ -1,0 +1,91 @@
+"""``smartcrop-train``: train and evaluate the project's saliency models.
+
+Examples
+--------
+Train the student on the train splits of the four shared sets, distilled from FastGaze::
+
+    smartcrop-train saliency --arch student --teacher fastgaze --out runs/student \\
+        --data ../shared/data/fixations/mit1003 --data ../shared/data/fixations/osie \\
+        --data ../shared/data/fixations/nus_scene --data ../shared/data/fixations/eyecrowd
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+
+__all__ = ["main"]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from .train import ARCHITECTURES, TrainConfig
+
+    defaults = TrainConfig(architecture="student", data=[], output="")
+    parser = argparse.ArgumentParser(prog="smartcrop-train", description=__doc__.splitlines()[0])
+    commands = parser.add_subparsers(dest="command", required=True)
+    saliency = commands.add_parser("saliency", help="train a saliency network")
+    saliency.add_argument("--arch", required=True, choices=sorted(ARCHITECTURES))
+    saliency.add_argument(
+        "--data", action="append", required=True, help="dataset folder; repeat for several"
+    )
+    saliency.add_argument("--out", required=True, help="folder for checkpoints and logs")
+    saliency.add_argument("--epochs", type=int, default=defaults.epochs)
+    saliency.add_argument("--batch-size", type=int, default=defaults.batch_size)
+    saliency.add_argument("--lr", type=float, default=defaults.learning_rate)
+    saliency.add_argument("--input-size", type=int, default=defaults.input_size)
+    saliency.add_argument(
+        "--teacher", action="append", default=[], help="saliency model to distil from"
+    )
+    saliency.add_argument("--distill-weight", type=float, default=defaults.distill_weight)
+    saliency.add_argument("--augmentation", type=float, default=defaults.augmentation)
+    saliency.add_argument("--seed", type=int, default=defaults.seed)
+    saliency.add_argument("--threads", type=int, default=defaults.threads)
+    saliency.add_argument("--limit", type=int, help="at most this many images per dataset")
+    saliency.add_argument("--width", type=int, help="student: channels of its first stage")
+    ship = commands.add_parser("ship", help="copy a run's best weights into the package")
+    ship.add_argument("--run", required=True, help="the run's --out folder")
+    ship.add_argument("--name", default="student", help="file name in the package")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run ``smartcrop-train``; returns the exit status."""
+    from .train import TrainConfig, train
+
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(message)s", stream=sys.stderr, force=True
+    )
+    if args.command == "ship":
+        from pathlib import Path
+
+        from .ship import ship_run
+
+        package_weights = Path(__file__).resolve().parents[1] / "saliency" / "weights"
+        print(ship_run(args.run, args.name, package_weights))
+        return 0
+    network = {"width": args.width} if args.width else {}
+    config = TrainConfig(
+        architecture=args.arch,
+        data=args.data,
+        output=args.out,
+        epochs=args.epochs,
+        batch_size=args.batch_size,
+        learning_rate=args.lr,
+        input_size=args.input_size,
+        teachers=args.teacher,
+        distill_weight=args.distill_weight,
+        augmentation=args.augmentation,
+        seed=args.seed,
+        threads=args.threads,
+        limit=args.limit,
+        network=network,
+    )
+    best = train(config)
+    print(best)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
