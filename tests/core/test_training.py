@@ -17,9 +17,13 @@ from smartcrop_core.training.data import (
     load_fixation_dataset,
     prepare_training_images,
 )
-from smartcrop_core.training.losses import distillation_kl, fixation_log_likelihood
+from smartcrop_core.training.losses import (
+    blurred_fixation_maps,
+    distillation_kl,
+    fixation_log_likelihood,
+)
 from smartcrop_core.training.ship import reproduce_command, ship_run
-from smartcrop_core.training.train import TrainConfig, train
+from smartcrop_core.training.train import TrainConfig, load_trained, train
 from tests.conftest import FIXATIONS
 
 
@@ -189,3 +193,55 @@ def test_reproduce_command_lists_every_data_folder_and_teacher():
     )
     assert "--data a --data b --teacher fastgaze" in command
     assert "--seed 7" in command
+
+
+def _tiny_config(folder, output, architecture, **changes) -> TrainConfig:
+    options = {
+        "architecture": architecture,
+        "data": [str(folder)],
+        "output": str(output),
+        "epochs": 1,
+        "batch_size": 4,
+        "limit": 6,
+        "holdout": 0.34,
+        "input_size": 64,
+    }
+    options.update(changes)
+    return TrainConfig(**options)
+
+
+def test_a_frozen_backbone_network_trains_its_readout_only(tmp_path, osie):
+    config = _tiny_config(osie, tmp_path, "deepgaze-mobilenet-v1", network={"pretrained": False})
+    train(config)
+    saved = torch.load(tmp_path / "checkpoint.pt", weights_only=True)["network"]
+    assert saved and not any("backbone" in key for key in saved)
+    network = load_trained("deepgaze-mobilenet-v1", tmp_path / "best.pt", pretrained=False)
+    assert network(torch.rand(1, 3, 64, 96)).shape == (1, 16, 24)
+
+
+def test_pan_trains_with_its_euclidean_loss(tmp_path, osie):
+    config = _tiny_config(osie, tmp_path, "pan", network={"channels": [4, 4, 8, 8, 8, 8, 8, 4]})
+    train(config)
+    records = [json.loads(line) for line in (tmp_path / "log.jsonl").read_text().splitlines()]
+    assert 0 < records[0]["train_loss"] < 1  # a mean squared error of maps in [0, 1]
+
+
+def test_a_finished_run_can_teach_another(tmp_path, osie):
+    teacher_run = tmp_path / "teacher"
+    train(_tiny_config(osie, teacher_run, "student", network={"width": 8}))
+    student_run = tmp_path / "student"
+    train(_tiny_config(osie, student_run, "student", teachers=[str(teacher_run)]))
+    caches = list(student_run.glob("teacher-student-*.npz"))
+    assert len(caches) == 1
+    with np.load(caches[0]) as stored:
+        densities = [stored[key] for key in stored.files]
+    assert len(densities) == 6
+    assert all(abs(float(d.sum()) - 1) < 1e-4 for d in densities)
+
+
+def test_blurred_fixation_maps_peak_at_the_fixations():
+    maps = blurred_fixation_maps([torch.tensor([[10.0, 30.0]])], (64, 96), (64, 96))
+    assert maps.shape == (1, 64, 96)
+    row, col = divmod(int(maps[0].argmax()), 96)
+    assert (row, col) == (30, 10) or (abs(row - 30) <= 1 and abs(col - 10) <= 1)
+    assert float(maps.max()) == pytest.approx(1.0)

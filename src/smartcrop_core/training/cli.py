@@ -35,7 +35,10 @@ def build_parser() -> argparse.ArgumentParser:
     saliency.add_argument("--lr", type=float, default=defaults.learning_rate)
     saliency.add_argument("--input-size", type=int, default=defaults.input_size)
     saliency.add_argument(
-        "--teacher", action="append", default=[], help="saliency model to distil from"
+        "--teacher",
+        action="append",
+        default=[],
+        help="saliency model name or finished run folder to distil from; repeatable",
     )
     saliency.add_argument("--distill-weight", type=float, default=defaults.distill_weight)
     saliency.add_argument("--augmentation", type=float, default=defaults.augmentation)

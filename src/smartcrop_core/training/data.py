@@ -118,12 +118,15 @@ class TrainingImage:
         Index of the dataset it came from.
     teachers : dict
         Teacher name -> ``(h / 4, w / 4)`` float32 density (sums to 1), filled later.
+    features : tuple, optional
+        Frozen backbone features of the image and of its mirror, for readout training.
     """
 
     pixels: np.ndarray
     fixations: np.ndarray
     dataset: int
     teachers: dict[str, np.ndarray] = field(default_factory=dict)
+    features: tuple | None = field(default=None, repr=False)
 
     @property
     def shape(self) -> tuple[int, int]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import torch
 from torch.nn import functional
 
-__all__ = ["distillation_kl", "fixation_log_likelihood", "pool_density"]
+__all__ = ["blurred_fixation_maps", "distillation_kl", "fixation_log_likelihood", "pool_density"]
 
 
 def fixation_log_likelihood(
@@ -53,3 +53,28 @@ def distillation_kl(log_density: torch.Tensor, teacher_density: torch.Tensor) ->
     teacher = pool_density(teacher_density, tuple(log_density.shape[-2:]))
     log_teacher = torch.log(teacher.clamp_min(1e-12))
     return (teacher * (log_teacher - log_density)).sum(dim=(-2, -1)).mean()
+
+
+def blurred_fixation_maps(
+    fixations: list[torch.Tensor],
+    image_size: tuple[int, int],
+    out_size: tuple[int, int],
+    sigma_share: float = 0.03,
+) -> torch.Tensor:
+    """Targets for a Euclidean loss: fixations blurred by a Gaussian, peak scaled to 1.
+
+    The Gaussian's sigma is ``sigma_share`` of the image's longer side, as the saliency
+    benchmarks blur fixations for their map-based metrics. Returns ``(b, *out_size)``.
+    """
+    height, width = image_size
+    rows, cols = out_size
+    sigma = sigma_share * max(height, width)
+    ys = (torch.arange(rows, dtype=torch.float32) + 0.5) * height / rows
+    xs = (torch.arange(cols, dtype=torch.float32) + 0.5) * width / cols
+    maps = []
+    for points in fixations:
+        column_weights = torch.exp(-0.5 * ((xs[None, :] - points[:, :1]) / sigma) ** 2)
+        row_weights = torch.exp(-0.5 * ((ys[None, :] - points[:, 1:2]) / sigma) ** 2)
+        target = row_weights.T @ column_weights  # sum over fixations of separable Gaussians
+        maps.append(target / target.max().clamp_min(1e-12))
+    return torch.stack(maps)

@@ -21,6 +21,7 @@ from pathlib import Path
 import numpy as np
 import torch
 from torch import nn
+from torch.nn import functional
 
 from ..saliency.priors import centre_log_prior
 from .data import (
@@ -30,9 +31,9 @@ from .data import (
     load_fixation_dataset,
     prepare_training_images,
 )
-from .losses import distillation_kl, fixation_log_likelihood
+from .losses import blurred_fixation_maps, distillation_kl, fixation_log_likelihood
 
-__all__ = ["ARCHITECTURES", "TrainConfig", "train"]
+__all__ = ["ARCHITECTURES", "TrainConfig", "load_run", "load_trained", "train"]
 
 logger = logging.getLogger(__name__)
 
@@ -43,8 +44,50 @@ def _student(**options) -> nn.Module:
     return StudentNet(**options)
 
 
+def _deepgaze(backbone: str) -> Callable[..., nn.Module]:
+    def build(**options) -> nn.Module:
+        from ..saliency.nets.deepgaze import DeepGazeNet
+
+        return DeepGazeNet(backbone, **options)
+
+    return build
+
+
+def _pan(**options) -> nn.Module:
+    from ..saliency.nets.pan import PanDeepNet
+
+    return PanDeepNet(**options)
+
+
 #: Architecture name -> constructor of an untrained network (keyword options allowed).
-ARCHITECTURES: dict[str, Callable[..., nn.Module]] = {"student": _student}
+ARCHITECTURES: dict[str, Callable[..., nn.Module]] = {
+    "student": _student,
+    "deepgaze-mobilenet-v2": _deepgaze("mobilenet_v2"),
+    "deepgaze-mobilenet-v1": _deepgaze("mobilenet_v1_025"),
+    "pan": _pan,
+}
+#: Architectures trained with Pan et al.'s Euclidean loss on blurred fixation maps; the
+#: others with the fixation log-likelihood.
+EUCLIDEAN_LOSS = frozenset({"pan"})
+
+
+def trainable_state(network: nn.Module) -> dict[str, torch.Tensor]:
+    """The weights training changes: the readout alone for a frozen-backbone network, so
+    that third-party backbone weights never end up in our files."""
+    if hasattr(network, "readout_state_dict"):
+        return network.readout_state_dict()
+    return network.state_dict()
+
+
+def load_trained(architecture: str, weights: str | Path, **options) -> nn.Module:
+    """A network of ``architecture`` with trained weights (as saved by :func:`train`)."""
+    network = ARCHITECTURES[architecture](**options)
+    state = torch.load(weights, map_location="cpu", weights_only=True)
+    if hasattr(network, "load_readout_state_dict"):
+        network.load_readout_state_dict(state)
+    else:
+        network.load_state_dict(state)
+    return network.eval()
 
 
 @dataclass
@@ -88,8 +131,12 @@ def train(config: TrainConfig) -> Path:
 
     training, holdout = _load_images(config, output)
     network = ARCHITECTURES[config.architecture](**config.network)
+    if hasattr(network, "extract"):
+        _attach_frozen_features(network, training)
     optimiser = torch.optim.AdamW(
-        network.parameters(), lr=config.learning_rate, weight_decay=config.weight_decay
+        [parameter for parameter in network.parameters() if parameter.requires_grad],
+        lr=config.learning_rate,
+        weight_decay=config.weight_decay,
     )
     steps_per_epoch = math.ceil(len(training) / config.batch_size) + 8  # shape groups round up
     schedule = torch.optim.lr_scheduler.OneCycleLR(
@@ -103,7 +150,9 @@ def train(config: TrainConfig) -> Path:
     for epoch in range(start_epoch, config.epochs):
         started = time.perf_counter()
         train_loss = _train_epoch(network, optimiser, schedule, training, config=config, rng=rng)
-        gain = holdout_information_gain(network, holdout)
+        gain = holdout_information_gain(
+            network, holdout, euclidean=config.architecture in EUCLIDEAN_LOSS
+        )
         record = {
             "epoch": epoch + 1,
             "train_loss": train_loss,
@@ -115,11 +164,11 @@ def train(config: TrainConfig) -> Path:
             log.write(json.dumps(record) + "\n")
         if gain > best_gain:
             best_gain = gain
-            torch.save(network.state_dict(), output / "best.pt")
+            torch.save(trainable_state(network), output / "best.pt")
         torch.save(
             {
                 "epoch": epoch + 1,
-                "network": network.state_dict(),
+                "network": trainable_state(network),
                 "optimiser": optimiser.state_dict(),
                 "schedule": schedule.state_dict(),
                 "best_gain": best_gain,
@@ -129,14 +178,25 @@ def train(config: TrainConfig) -> Path:
     return output / "best.pt"
 
 
-def holdout_information_gain(network: nn.Module, images: Sequence[TrainingImage]) -> float:
-    """Mean information gain over the centre prior, bits per fixation, on ``images``."""
+def holdout_information_gain(
+    network: nn.Module, images: Sequence[TrainingImage], *, euclidean: bool = False
+) -> float:
+    """Mean information gain over the centre prior, bits per fixation, on ``images``.
+
+    ``euclidean`` networks output saliency maps, not log-densities; their maps are read
+    as densities (see :func:`~smartcrop_core.saliency.nets.pan.saliency_to_log_density`).
+    """
     network.eval()
     gains, count = 0.0, 0
     with torch.inference_mode():
         for image in images:
             pixels = torch.from_numpy(image.pixels.copy()).permute(2, 0, 1)[None].float() / 255
-            log_density = _log_normalise(network(pixels))
+            output = network(pixels)
+            if euclidean:
+                from ..saliency.nets.pan import saliency_to_log_density
+
+                output = saliency_to_log_density(output)
+            log_density = _log_normalise(output)
             baseline = torch.from_numpy(centre_log_prior(*log_density.shape[-2:]))
             baseline = _log_normalise(baseline[None])
             fixations = [torch.from_numpy(image.fixations)]
@@ -158,19 +218,32 @@ def _train_epoch(
     rng: random.Random,
 ) -> float:
     network.train()
+    frozen = hasattr(network, "extract")
     losses = []
     for batch in batches(images, config.batch_size, rng):
-        views = [augment(image, rng, strength=config.augmentation) for image in batch]
-        pixels = torch.from_numpy(np.stack([view.pixels for view in views]))
-        pixels = pixels.permute(0, 3, 1, 2).float() / 255
-        log_density = _log_normalise(network(pixels))
+        if frozen:
+            # Frozen features were computed once, for the image and its mirror: augment by
+            # choosing one of the two.
+            views = [_mirrored_or_not(image, rng) for image in batch]
+            features = torch.stack([view.features for view in views]).float()
+            height, width = batch[0].shape
+            output = network.readout(features, (math.ceil(height / 4), math.ceil(width / 4)))
+        else:
+            views = [augment(image, rng, strength=config.augmentation) for image in batch]
+            pixels = torch.from_numpy(np.stack([view.pixels for view in views]))
+            output = network(pixels.permute(0, 3, 1, 2).float() / 255)
         fixations = [torch.from_numpy(view.fixations) for view in views]
-        loss = -fixation_log_likelihood(log_density, fixations, batch[0].shape)
-        if config.teachers:
-            teacher = torch.from_numpy(
-                np.stack([_mean_teacher(view.teachers, config.teachers) for view in views])
-            )
-            loss = loss + config.distill_weight * distillation_kl(log_density, teacher)
+        if config.architecture in EUCLIDEAN_LOSS:
+            targets = blurred_fixation_maps(fixations, batch[0].shape, tuple(output.shape[-2:]))
+            loss = functional.mse_loss(output, targets)
+        else:
+            log_density = _log_normalise(output)
+            loss = -fixation_log_likelihood(log_density, fixations, batch[0].shape)
+            if config.teachers:
+                teacher = torch.from_numpy(
+                    np.stack([_mean_teacher(view.teachers, config.teachers) for view in views])
+                )
+                loss = loss + config.distill_weight * distillation_kl(log_density, teacher)
         optimiser.zero_grad()
         loss.backward()
         optimiser.step()
@@ -178,6 +251,36 @@ def _train_epoch(
             schedule.step()
         losses.append(float(loss.detach()))
     return float(np.mean(losses))
+
+
+@dataclass(frozen=True)
+class _FeatureView:
+    features: torch.Tensor
+    fixations: np.ndarray
+    teachers: dict[str, np.ndarray]
+
+
+def _mirrored_or_not(image: TrainingImage, rng: random.Random) -> _FeatureView:
+    upright, mirrored = image.features
+    if rng.random() < 0.5:
+        return _FeatureView(upright, image.fixations, image.teachers)
+    fixations = image.fixations.copy()
+    fixations[:, 0] = image.shape[1] - fixations[:, 0]
+    teachers = {name: np.ascontiguousarray(t[:, ::-1]) for name, t in image.teachers.items()}
+    return _FeatureView(mirrored, fixations, teachers)
+
+
+def _attach_frozen_features(network: nn.Module, images: Sequence[TrainingImage]) -> None:
+    """Compute the frozen backbone's features once per image and its mirror (float16)."""
+    started = time.perf_counter()
+    for image in images:
+        pixels = torch.from_numpy(image.pixels.copy()).permute(2, 0, 1)[None].float() / 255
+        both = torch.cat([pixels, pixels.flip(-1)])
+        features = network.extract(both).half()
+        image.features = (features[0], features[1])
+    logger.info(
+        "frozen features of %d images in %.0f s", len(images), time.perf_counter() - started
+    )
 
 
 def _mean_teacher(teachers: dict[str, np.ndarray], names: Sequence[str]) -> np.ndarray:
@@ -216,16 +319,17 @@ def _load_images(
 def _attach_teacher(
     name: str, samples: Sequence, images: Sequence[TrainingImage], output: Path
 ) -> None:
-    """Give every image the teacher's density at a quarter of its size (cached on disk)."""
-    from ..saliency import get_model
+    """Give every image the teacher's density at a quarter of its size (cached on disk).
 
-    cache = output / f"teacher-{name}.npz"
+    ``name`` is a registered saliency model, or the folder of a finished :func:`train` run.
+    """
+    cache = output / f"teacher-{_teacher_cache_name(name)}.npz"
     keys = [f"{sample.dataset}/{sample.name}" for sample in samples]
     stored = dict(np.load(cache)) if cache.exists() else {}
     model = None
     for key, image in zip(keys, images, strict=True):
         if key not in stored:
-            model = model or get_model(name)
+            model = model or _teacher_model(name)
             density = model.predict(image.pixels)
             height, width = image.shape
             pooled = density.reshape(height // 4, 4, width // 4, 4).sum(axis=(1, 3))
@@ -233,6 +337,35 @@ def _attach_teacher(
         image.teachers[name] = stored[key]
     if model is not None:
         np.savez_compressed(cache, **stored)
+
+
+def load_run(run: str | Path) -> tuple[nn.Module, dict]:
+    """The best network of a finished :func:`train` run folder, and the run's config."""
+    run = Path(run)
+    config = json.loads((run / "config.json").read_text())
+    network = load_trained(config["architecture"], run / "best.pt", **config.get("network", {}))
+    return network, config
+
+
+def _teacher_model(name: str):
+    if not Path(name, "config.json").is_file():
+        from ..saliency import get_model
+
+        return get_model(name)
+    from ..saliency.nets.common import NetworkSaliency
+
+    network, config = load_run(name)
+    return NetworkSaliency(network, config["input_size"])
+
+
+def _teacher_cache_name(name: str) -> str:
+    weights = Path(name, "best.pt")
+    if not weights.is_file():
+        return name
+    import hashlib
+
+    digest = hashlib.sha256(weights.read_bytes()).hexdigest()[:12]
+    return f"{json.loads(Path(name, 'config.json').read_text())['architecture']}-{digest}"
 
 
 def _resume(
