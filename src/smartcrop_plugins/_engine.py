@@ -9,7 +9,7 @@ from typing import Any
 from smartcrop_core import CropResult, SmartCropper
 from smartcrop_core.faces import DETECTORS
 from smartcrop_core.imaging import ImageInput
-from smartcrop_core.saliency import MODELS, SaliencyModel
+from smartcrop_core.saliency import MODELS, SaliencyModel, default_model_name
 
 from .manager import get_plugin_manager, image_from_plugins, plugins_generation, resolve_stages
 
@@ -31,7 +31,9 @@ def make_cropper(
         get_plugin_manager()  # load plugins first: they may register the named model
         # Registering anything changes a generation number, which retires stale croppers.
         generations = (MODELS.generation, DETECTORS.generation, plugins_generation())
-        return _named_cropper(model, faces, tuple(stages or ()), generations)
+        # The default is resolved here so that a changed $SMARTCROP_MODEL takes effect.
+        name = model or default_model_name()
+        return _named_cropper(name, faces, tuple(stages or ()), generations)
     return SmartCropper(model=model, faces=faces, stages=resolve_stages(stages))
 
 

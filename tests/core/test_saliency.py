@@ -13,10 +13,12 @@ import pytest
 from smartcrop_core import UnknownModelError, WeightsUnavailableError
 from smartcrop_core.imaging import prepare
 from smartcrop_core.saliency import (
+    DEFAULT_MODEL,
     FALLBACK_MODEL,
     MODELS,
     SaliencyModel,
     available_models,
+    default_model_name,
     get_model,
     register_model,
 )
@@ -344,3 +346,11 @@ def test_registered_model_is_usable_by_name(fresh_models):
     assert isinstance(get_model("test-centre"), CentrePriorSaliency)
     with pytest.raises(ValueError, match="already registered"):
         register_model("test-centre", SpectralResidualSaliency)
+
+
+def test_smartcrop_model_environment_variable_chooses_the_default(monkeypatch):
+    monkeypatch.setenv("SMARTCROP_MODEL", "centre")
+    assert default_model_name() == "centre"
+    assert type(get_model()).__name__ == "CentrePriorSaliency"
+    monkeypatch.delenv("SMARTCROP_MODEL")
+    assert default_model_name() == DEFAULT_MODEL

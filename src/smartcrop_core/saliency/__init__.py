@@ -17,6 +17,7 @@ True
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from typing import Protocol, runtime_checkable
 
@@ -31,11 +32,12 @@ __all__ = [
     "MODELS",
     "SaliencyModel",
     "available_models",
+    "default_model_name",
     "get_model",
     "register_model",
 ]
 
-#: The model used when none is named.
+#: The model used when none is named (``$SMARTCROP_MODEL`` overrides it).
 DEFAULT_MODEL = "fastgaze"
 #: The classical model used when the weights of the asked one cannot be had.
 FALLBACK_MODEL = "spectral"
@@ -65,6 +67,11 @@ def register_model(
     MODELS.register(name, factory, replace=replace)
 
 
+def default_model_name() -> str:
+    """The model used when none is named: ``$SMARTCROP_MODEL``, else :data:`DEFAULT_MODEL`."""
+    return os.environ.get("SMARTCROP_MODEL") or DEFAULT_MODEL
+
+
 def available_models() -> list[str]:
     """Names of the registered saliency models, sorted."""
     return MODELS.names()
@@ -82,20 +89,25 @@ def get_model(model: str | SaliencyModel | None = None) -> SaliencyModel:
     UnknownModelError
         No model of that name is registered.
     """
-    name = model or DEFAULT_MODEL
+    default = default_model_name()
+    name = model or default
     fallback = None if name == FALLBACK_MODEL else (lambda: MODELS.load(FALLBACK_MODEL))
     return MODELS.resolve(
         model,
-        default=DEFAULT_MODEL,
+        default=default,
         fallback=fallback,
         consequence=f"using the classical {FALLBACK_MODEL!r} model instead",
     )
 
 
 def _builtin_models() -> dict[str, Callable[[], SaliencyModel]]:
-    from . import fastgaze, spectral
+    from functools import partial
+
+    from . import fastgaze, spectral, trained
 
     return {
+        "student": partial(trained.shipped_model, "student"),
+        "deepgaze-mobilenet-v2": partial(trained.shipped_model, "deepgaze-mobilenet-v2"),
         "fastgaze": fastgaze.FastGazeSaliency,
         "fastgaze-raw": fastgaze.raw_fastgaze,
         "spectral": spectral.SpectralResidualSaliency,

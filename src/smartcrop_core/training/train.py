@@ -14,7 +14,7 @@ import logging
 import math
 import random
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -23,6 +23,12 @@ import torch
 from torch import nn
 from torch.nn import functional
 
+from ..saliency.nets.architectures import (
+    ARCHITECTURES,
+    EUCLIDEAN_LOSS,
+    load_trained,
+    trainable_state,
+)
 from ..saliency.priors import centre_log_prior
 from .data import (
     TrainingImage,
@@ -36,58 +42,6 @@ from .losses import blurred_fixation_maps, distillation_kl, fixation_log_likelih
 __all__ = ["ARCHITECTURES", "TrainConfig", "load_run", "load_trained", "train"]
 
 logger = logging.getLogger(__name__)
-
-
-def _student(**options) -> nn.Module:
-    from ..saliency.nets.student import StudentNet
-
-    return StudentNet(**options)
-
-
-def _deepgaze(backbone: str) -> Callable[..., nn.Module]:
-    def build(**options) -> nn.Module:
-        from ..saliency.nets.deepgaze import DeepGazeNet
-
-        return DeepGazeNet(backbone, **options)
-
-    return build
-
-
-def _pan(**options) -> nn.Module:
-    from ..saliency.nets.pan import PanDeepNet
-
-    return PanDeepNet(**options)
-
-
-#: Architecture name -> constructor of an untrained network (keyword options allowed).
-ARCHITECTURES: dict[str, Callable[..., nn.Module]] = {
-    "student": _student,
-    "deepgaze-mobilenet-v2": _deepgaze("mobilenet_v2"),
-    "deepgaze-mobilenet-v1": _deepgaze("mobilenet_v1_025"),
-    "pan": _pan,
-}
-#: Architectures trained with Pan et al.'s Euclidean loss on blurred fixation maps; the
-#: others with the fixation log-likelihood.
-EUCLIDEAN_LOSS = frozenset({"pan"})
-
-
-def trainable_state(network: nn.Module) -> dict[str, torch.Tensor]:
-    """The weights training changes: the readout alone for a frozen-backbone network, so
-    that third-party backbone weights never end up in our files."""
-    if hasattr(network, "readout_state_dict"):
-        return network.readout_state_dict()
-    return network.state_dict()
-
-
-def load_trained(architecture: str, weights: str | Path, **options) -> nn.Module:
-    """A network of ``architecture`` with trained weights (as saved by :func:`train`)."""
-    network = ARCHITECTURES[architecture](**options)
-    state = torch.load(weights, map_location="cpu", weights_only=True)
-    if hasattr(network, "load_readout_state_dict"):
-        network.load_readout_state_dict(state)
-    else:
-        network.load_state_dict(state)
-    return network.eval()
 
 
 @dataclass

@@ -1,0 +1,55 @@
+"""The project's own trained saliency models, shipped inside the package.
+
+Each ``weights/NAME.pt`` was trained by the project on the shared eye-tracking data (train
+splits) with ``smartcrop-train``; ``weights/NAME.json`` beside it records the architecture,
+the command, data, seed and held-out scores that reproduce it. A frozen-backbone model
+(DeepGaze) ships its readout only: the ImageNet backbone is third-party and comes from its
+own package or a verified download.
+"""
+
+from __future__ import annotations
+
+import json
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from ..errors import WeightsUnavailableError
+
+__all__ = ["shipped_info", "shipped_model"]
+
+
+def _shipped(filename: str) -> Path:
+    return Path(str(resources.files("smartcrop_core.saliency.weights").joinpath(filename)))
+
+
+def shipped_info(name: str) -> dict[str, Any]:
+    """How the shipped ``name`` weights were made (``weights/NAME.json``)."""
+    path = _shipped(f"{name}.json")
+    if not path.is_file():
+        raise WeightsUnavailableError(
+            f"the package has no trained model {name!r} ({path} is missing); reinstall "
+            "smartcrop, or train one with 'smartcrop-train saliency'"
+        )
+    return json.loads(path.read_text())
+
+
+def shipped_model(name: str, weights: str | Path | None = None):
+    """The shipped model ``name`` as a saliency model (``predict(rgb) -> density``).
+
+    Parameters
+    ----------
+    name : str
+        ``student`` or another file stem in ``smartcrop_core/saliency/weights``.
+    weights : str or Path, optional
+        Other trained weights of the same architecture to use instead.
+    """
+    info = shipped_info(name)
+    from .nets.architectures import load_trained
+    from .nets.common import NetworkSaliency
+
+    path = Path(weights) if weights is not None else _shipped(f"{name}.pt")
+    if not path.is_file():
+        raise WeightsUnavailableError(f"trained weights {path} are missing; reinstall smartcrop")
+    network = load_trained(info["architecture"], path, **info.get("network", {}))
+    return NetworkSaliency(network, info["input_size"])
