@@ -4,7 +4,8 @@ Each ``weights/NAME.pt`` was trained by the project on the shared eye-tracking d
 splits) with ``smartcrop-train``; ``weights/NAME.json`` beside it records the architecture,
 the command, data, seed and held-out scores that reproduce it. A frozen-backbone model
 (DeepGaze) ships its readout only: the ImageNet backbone is third-party and comes from its
-own package or a verified download.
+own package or a verified download. ``centre_bias_scale`` in the JSON, when present, weakens
+the learned centre bias at inference (chosen on the train split, see the JSON's note).
 """
 
 from __future__ import annotations
@@ -46,10 +47,14 @@ def shipped_model(name: str, weights: str | Path | None = None):
     """
     info = shipped_info(name)
     from .nets.architectures import load_trained
-    from .nets.common import NetworkSaliency
+    from .nets.common import CentreBias, NetworkSaliency
 
     path = Path(weights) if weights is not None else _shipped(f"{name}.pt")
     if not path.is_file():
         raise WeightsUnavailableError(f"trained weights {path} are missing; reinstall smartcrop")
     network = load_trained(info["architecture"], path, **info.get("network", {}))
+    scale = info.get("centre_bias_scale", 1.0)
+    for module in network.modules():
+        if isinstance(module, CentreBias):
+            module.scale = scale
     return NetworkSaliency(network, info["input_size"])

@@ -49,6 +49,13 @@ def build_parser() -> argparse.ArgumentParser:
     ship = commands.add_parser("ship", help="copy a run's best weights into the package")
     ship.add_argument("--run", required=True, help="the run's --out folder")
     ship.add_argument("--name", default="student", help="file name in the package")
+    ship.add_argument(
+        "--centre-bias-scale",
+        type=float,
+        default=1.0,
+        help="weaken (<1) the learned centre bias at inference",
+    )
+    ship.add_argument("--note", default="", help="how the settings were chosen")
     return parser
 
 
@@ -66,7 +73,14 @@ def main(argv: list[str] | None = None) -> int:
         from .ship import ship_run
 
         package_weights = Path(__file__).resolve().parents[1] / "saliency" / "weights"
-        print(ship_run(args.run, args.name, package_weights))
+        target = ship_run(
+            args.run,
+            args.name,
+            package_weights,
+            centre_bias_scale=args.centre_bias_scale,
+            note=args.note,
+        )
+        print(target)
         return 0
     network = {"width": args.width} if args.width else {}
     config = TrainConfig(

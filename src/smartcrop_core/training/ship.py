@@ -37,8 +37,19 @@ def reproduce_command(config: dict[str, Any]) -> str:
     return shlex.join(parts)
 
 
-def ship_run(run: str | Path, name: str, destination: str | Path) -> Path:
-    """Copy ``run/best.pt`` to ``destination/name.pt`` and record ``name.json`` beside it."""
+def ship_run(
+    run: str | Path,
+    name: str,
+    destination: str | Path,
+    *,
+    centre_bias_scale: float = 1.0,
+    note: str = "",
+) -> Path:
+    """Copy ``run/best.pt`` to ``destination/name.pt`` and record ``name.json`` beside it.
+
+    ``centre_bias_scale`` is stored for inference (see
+    :class:`~smartcrop_core.saliency.nets.common.CentreBias`); ``note`` says how it was chosen.
+    """
     run, destination = Path(run), Path(destination)
     config = json.loads((run / "config.json").read_text())
     log = [json.loads(line) for line in (run / "log.jsonl").read_text().splitlines() if line]
@@ -49,6 +60,8 @@ def ship_run(run: str | Path, name: str, destination: str | Path) -> Path:
         "architecture": config["architecture"],
         "network": config.get("network", {}),
         "input_size": config["input_size"],
+        "centre_bias_scale": centre_bias_scale,
+        "note": note,
         "command": reproduce_command(config),
         "data": "train split of each --data folder (shared/data/fixations); a tenth of it, "
         f"chosen by seed {config['seed']}, held out to pick the epoch; val never read",
