@@ -19,7 +19,7 @@ from smartcrop_core import (
 from smartcrop_core.candidates import generate_candidates
 from smartcrop_core.faces import NoFaceDetector, YuNetDetector
 from smartcrop_core.imaging import WorkingImage
-from smartcrop_core.saliency.fastgaze import FastGazeSaliency
+from smartcrop_core.saliency import get_model
 from smartcrop_core.saliency.spectral import CentrePriorSaliency, SpectralResidualSaliency
 from tests.support import ColumnSaliency, CountingModel, FixedFaces, blob_image, face_at
 
@@ -156,7 +156,7 @@ def test_models_are_resolved_by_name_and_faces_can_be_off():
     assert isinstance(cropper.saliency_model, SpectralResidualSaliency)
     assert isinstance(cropper.face_detector, NoFaceDetector)
     default = SmartCropper()
-    assert isinstance(default.saliency_model, FastGazeSaliency)
+    assert default.saliency_model is get_model("student")
     assert isinstance(default.face_detector, YuNetDetector)
 
 

@@ -259,9 +259,16 @@ def test_builtin_models_are_registered():
 
 
 @pytest.mark.usefixtures("weights_dir")
-def test_default_model_is_fastgaze():
-    assert isinstance(get_model(), FastGazeSaliency)
-    assert get_model() is get_model("fastgaze")  # built once
+def test_default_model_is_the_shipped_student_and_needs_no_download(monkeypatch, tmp_path):
+    monkeypatch.setenv("SMARTCROP_WEIGHTS_DIR", str(tmp_path))  # an empty weights folder
+    with preserved_registries():
+        MODELS._instances.clear()
+        model = get_model()
+        assert model is get_model("student")  # built once
+        assert type(model).__name__ == "NetworkSaliency"
+        density = model.predict(np.zeros((60, 80, 3), np.uint8))
+    assert density.shape == (60, 80)
+    assert float(density.sum()) == pytest.approx(1.0, abs=1e-4)
 
 
 @pytest.mark.usefixtures("weights_dir")
@@ -354,3 +361,43 @@ def test_smartcrop_model_environment_variable_chooses_the_default(monkeypatch):
     assert type(get_model()).__name__ == "CentrePriorSaliency"
     monkeypatch.delenv("SMARTCROP_MODEL")
     assert default_model_name() == DEFAULT_MODEL
+
+
+def test_shipped_models_record_how_to_reproduce_them():
+    from smartcrop_core.saliency.trained import shipped_info
+
+    for name in ("student", "deepgaze-mobilenet-v2"):
+        info = shipped_info(name)
+        assert info["command"].startswith("smartcrop-train saliency --arch ")
+        assert "--seed" in info["command"] and info["seed"] == info["config"]["seed"]
+        assert "val never read" in info["data"]
+        assert info["holdout_information_gain_bits"] > 0
+
+
+def test_an_unknown_shipped_model_is_unavailable_not_a_crash():
+    from smartcrop_core.saliency.trained import shipped_model
+
+    with pytest.raises(WeightsUnavailableError, match="no trained model 'nope'"):
+        shipped_model("nope")
+
+
+def test_the_student_sees_where_people_look_on_a_real_photo(photo_path):
+    from PIL import Image
+
+    rgb = np.asarray(Image.open(photo_path).convert("RGB"))
+    density = get_model("student").predict(rgb)
+    fixations = fixations_of(photo_path.parents[1], photo_path.name)
+    columns = np.clip(fixations[:, 0].astype(int), 0, rgb.shape[1] - 1)
+    rows = np.clip(fixations[:, 1].astype(int), 0, rgb.shape[0] - 1)
+    assert density[rows, columns].mean() > 2 * density.mean()
+
+
+def test_a_shipped_centre_bias_scale_reaches_the_network(monkeypatch):
+    from smartcrop_core.saliency import trained
+    from smartcrop_core.saliency.nets.common import CentreBias
+
+    info = trained.shipped_info("student") | {"centre_bias_scale": 0.5}
+    monkeypatch.setattr(trained, "shipped_info", lambda name: info)
+    model = trained.shipped_model("student")
+    scales = [m.scale for m in model.network.modules() if isinstance(m, CentreBias)]
+    assert scales == [0.5]

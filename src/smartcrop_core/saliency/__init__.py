@@ -37,8 +37,9 @@ __all__ = [
     "register_model",
 ]
 
-#: The model used when none is named (``$SMARTCROP_MODEL`` overrides it).
-DEFAULT_MODEL = "fastgaze"
+#: The model used when none is named (``$SMARTCROP_MODEL`` overrides it): the project's
+#: own student network, shipped in the package, so the default needs no download.
+DEFAULT_MODEL = "student"
 #: The classical model used when the weights of the asked one cannot be had.
 FALLBACK_MODEL = "spectral"
 
