@@ -26,7 +26,7 @@ from pathlib import Path
 
 from .errors import WeightsUnavailableError
 
-__all__ = ["WeightsSource", "fetch", "weights_dir"]
+__all__ = ["WeightsSource", "fetch", "file_matches", "weights_dir"]
 
 logger = logging.getLogger(__name__)
 
@@ -98,13 +98,19 @@ def fetch(source: WeightsSource, path: str | os.PathLike | None = None) -> Path:
     folder = weights_dir()
     cached = folder / source.filename
     if cached.is_file():
-        if _verified(str(cached), cached.stat().st_mtime_ns, source.sha256):
+        if file_matches(cached, source.sha256):
             return cached
         raise WeightsUnavailableError(
             f"{cached} does not match the expected sha256 {source.sha256}; delete it so that "
             f"it is downloaded again from {source.url}"
         )
     return _download(source, folder)
+
+
+def file_matches(path: str | os.PathLike, sha256: str) -> bool:
+    """Whether the file's sha256 is ``sha256``; hashed once per version of the file."""
+    path = Path(path)
+    return _verified(str(path), path.stat().st_mtime_ns, sha256)
 
 
 @lru_cache(maxsize=32)

