@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import importlib
 import os
+import sys
 from pathlib import Path
 
 import pytest
@@ -48,3 +50,17 @@ FACE_BOXES_207 = [
     (276.2, 71.0, 322.3, 127.8),
     (335.3, 84.7, 402.2, 148.0),
 ]
+
+
+@pytest.fixture(scope="module")
+def shared_bench():
+    """The shared benchmark module (``shared/eval/saliency_bench.py``), read-only."""
+    folder = SHARED / "eval"
+    if not (folder / "saliency_bench.py").is_file() or not (FIXATIONS / "osie").is_dir():
+        pytest.skip(f"{folder} or {FIXATIONS / 'osie'} is not here: no shared benchmark to check")
+    pytest.importorskip("scipy", reason="the shared benchmark needs scipy")
+    sys.path.insert(0, str(folder))
+    try:
+        yield importlib.import_module("saliency_bench")
+    finally:
+        sys.path.remove(str(folder))

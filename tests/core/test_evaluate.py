@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import importlib
 import json
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -22,7 +20,7 @@ from smartcrop_core.training.evaluate import (
     shuffled_negatives,
 )
 from smartcrop_core.training.metrics import METRIC_NAMES, fixation_metrics
-from tests.conftest import FIXATIONS, SHARED
+from tests.conftest import FIXATIONS
 from tests.support import preserved_registries
 
 # Toy datasets: (width, height, fixations x, y) per image, all in the "val" split.
@@ -242,20 +240,6 @@ def test_main_checks_its_arguments():
 
 
 # --- cross-check against the shared benchmark ------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def shared_bench():
-    """The shared benchmark module (``shared/eval/saliency_bench.py``), read-only."""
-    folder = SHARED / "eval"
-    if not (folder / "saliency_bench.py").is_file() or not (FIXATIONS / "osie").is_dir():
-        pytest.skip(f"{folder} or {FIXATIONS / 'osie'} is not here: no shared benchmark to check")
-    pytest.importorskip("scipy", reason="the shared benchmark needs scipy")
-    sys.path.insert(0, str(folder))
-    try:
-        yield importlib.import_module("saliency_bench")
-    finally:
-        sys.path.remove(str(folder))
 
 
 def test_evaluation_matches_the_shared_benchmark_on_osie(shared_bench):

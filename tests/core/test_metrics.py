@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import importlib
 import math
-import sys
 
 import numpy as np
 import pytest
@@ -24,7 +22,7 @@ from smartcrop_core.training.metrics import (
     shuffled_auc,
     sim,
 )
-from tests.conftest import FIXATIONS, SHARED
+from tests.conftest import FIXATIONS
 
 HEIGHT, WIDTH = 30, 40
 
@@ -317,20 +315,6 @@ def test_shuffled_auc_without_negatives_is_undefined(fixations, random_map):
 
 
 # --- cross-check against the shared benchmark ------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def shared_bench():
-    """The shared benchmark module (``shared/eval/saliency_bench.py``), read-only."""
-    folder = SHARED / "eval"
-    if not (folder / "saliency_bench.py").is_file() or not (FIXATIONS / "osie").is_dir():
-        pytest.skip(f"{folder} or {FIXATIONS / 'osie'} is not here: no shared benchmark to check")
-    pytest.importorskip("scipy", reason="the shared benchmark needs scipy")
-    sys.path.insert(0, str(folder))
-    try:
-        yield importlib.import_module("saliency_bench")
-    finally:
-        sys.path.remove(str(folder))
 
 
 def test_metrics_match_the_shared_benchmark_on_osie(shared_bench):
