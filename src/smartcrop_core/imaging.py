@@ -26,6 +26,7 @@ __all__ = [
     "open_image",
     "pil_to_rgb",
     "prepare",
+    "resize_longer_side",
 ]
 
 ImageInput = Union[Image.Image, np.ndarray, str, os.PathLike]
@@ -264,6 +265,29 @@ def prepare(
     # Analyses are cached and shared: their pixels must stay as they were.
     pixels.flags.writeable = False
     return WorkingImage(pixels, original_size)
+
+
+def resize_longer_side(
+    rgb: np.ndarray,
+    longer_side: int,
+    resample: Image.Resampling = Image.Resampling.BILINEAR,
+    *,
+    min_side: int = 1,
+) -> np.ndarray:
+    """A writable copy of ``rgb`` resized (up or down) so its longer side is ``longer_side``.
+
+    The aspect ratio is kept up to rounding; neither side drops below ``min_side``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> resize_longer_side(np.zeros((30, 60, 3), np.uint8), 256).shape
+    (128, 256, 3)
+    """
+    height, width = rgb.shape[:2]
+    factor = longer_side / max(width, height)
+    size = (max(min_side, round(width * factor)), max(min_side, round(height * factor)))
+    return np.array(Image.fromarray(rgb).resize(size, resample))
 
 
 def _shrink(rgb: np.ndarray, longest_side: int) -> np.ndarray:

@@ -17,6 +17,7 @@ import numpy as np
 from PIL import Image
 
 from ..errors import WeightsUnavailableError
+from ..imaging import resize_longer_side
 from ..weights import WeightsSource, fetch
 from .priors import centre_log_prior, softmax_density
 from .vxm import VxmFile
@@ -122,9 +123,8 @@ class FastGazeSaliency:
         from torch.nn import functional
 
         height, width = rgb.shape[:2]
-        factor = self.input_size / max(width, height)
-        size = (max(1, round(width * factor)), max(1, round(height * factor)))
-        resized = np.asarray(Image.fromarray(rgb).resize(size, Image.Resampling.LANCZOS))
+        resized = resize_longer_side(rgb, self.input_size, Image.Resampling.LANCZOS)
+        size = (resized.shape[1], resized.shape[0])
         pixels = resized[:, :, ::-1] if self.bgr else resized
         tensor = torch.from_numpy(np.ascontiguousarray(pixels, dtype=np.float32))
         tensor = (tensor - torch.tensor(_CHANNEL_MEANS)).permute(2, 0, 1)[None]

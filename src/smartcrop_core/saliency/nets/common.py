@@ -6,9 +6,10 @@ import math
 
 import numpy as np
 import torch
-from PIL import Image
 from torch import nn
 from torch.nn import functional
+
+from ...imaging import resize_longer_side
 
 __all__ = ["CentreBias", "FixedBlur", "NetworkSaliency", "normalised_grid"]
 
@@ -83,10 +84,8 @@ class NetworkSaliency:
 
     def log_density(self, rgb: np.ndarray) -> torch.Tensor:
         """Log-density map of ``rgb`` at the network's output resolution."""
-        height, width = rgb.shape[:2]
-        factor = self.input_size / max(width, height)
-        size = (max(8, round(width * factor)), max(8, round(height * factor)))
-        resized = np.array(Image.fromarray(rgb).resize(size, Image.Resampling.BILINEAR))
+        # Networks halve the input several times: keep a few pixels per side at least.
+        resized = resize_longer_side(rgb, self.input_size, min_side=8)
         tensor = torch.from_numpy(resized).permute(2, 0, 1)[None]
         with torch.inference_mode():
             return self.network(tensor.float() / 255.0)[0]
