@@ -231,6 +231,8 @@ def test_a_finished_run_can_teach_another(tmp_path, osie):
     train(_tiny_config(osie, teacher_run, "student", network={"width": 8}))
     student_run = tmp_path / "student"
     train(_tiny_config(osie, student_run, "student", teachers=[str(teacher_run)]))
+    command = reproduce_command(json.loads((student_run / "config.json").read_text()))
+    assert "--teacher runs/student " in command  # the teacher run's own --out, not tmp_path
     caches = list(student_run.glob("teacher-student-*.npz"))
     assert len(caches) == 1
     with np.load(caches[0]) as stored:

@@ -18,7 +18,7 @@ def reproduce_command(config: dict[str, Any]) -> str:
     for folder in config["data"]:
         parts += ["--data", folder]
     for teacher in config.get("teachers", []):
-        parts += ["--teacher", teacher]
+        parts += ["--teacher", _portable_teacher(teacher)]
     options = {
         "--epochs": config["epochs"],
         "--batch-size": config["batch_size"],
@@ -35,6 +35,14 @@ def reproduce_command(config: dict[str, Any]) -> str:
         parts += [f"--{key.replace('_', '-')}", str(value)]
     parts += ["--out", "runs/" + config["architecture"]]
     return shlex.join(parts)
+
+
+def _portable_teacher(teacher: str) -> str:
+    """A teacher run folder as the ``--out`` its own reproduce command writes, not a local path."""
+    teacher_config = Path(teacher, "config.json")
+    if not teacher_config.is_file():
+        return teacher  # a registered model's name
+    return "runs/" + json.loads(teacher_config.read_text())["architecture"]
 
 
 def ship_run(
