@@ -26,6 +26,7 @@ __all__ = [
     "open_image",
     "pil_to_rgb",
     "prepare",
+    "resize_float_map",
     "resize_longer_side",
 ]
 
@@ -288,6 +289,29 @@ def resize_longer_side(
     factor = longer_side / max(width, height)
     size = (max(min_side, round(width * factor)), max(min_side, round(height * factor)))
     return np.array(Image.fromarray(rgb).resize(size, resample))
+
+
+def resize_float_map(
+    values: np.ndarray,
+    width: int,
+    height: int,
+    *,
+    box: tuple[float, float, float, float] | None = None,
+) -> np.ndarray:
+    """A float map (saliency, density) resized bilinearly to ``width x height``, float32.
+
+    ``box`` (``left, upper, right, lower`` in the map's own cells) resizes only that part.
+    The map's values are not renormalised.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> resize_float_map(np.ones((2, 3)), 6, 4).shape
+    (4, 6)
+    """
+    image = Image.fromarray(np.asarray(values, dtype=np.float32), mode="F")
+    resized = image.resize((width, height), Image.Resampling.BILINEAR, box=box)
+    return np.asarray(resized, dtype=np.float32)
 
 
 def _shrink(rgb: np.ndarray, longest_side: int) -> np.ndarray:

@@ -22,7 +22,7 @@ import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
 from smartcrop_core import Box, CropResult, Face
-from smartcrop_core.imaging import pil_to_rgb
+from smartcrop_core.imaging import pil_to_rgb, resize_float_map
 from smartcrop_core.params import format_aspect
 
 __all__ = ["BOX_COLOURS", "FACE_COLOUR", "heat_colours", "render_debug_overlay"]
@@ -127,10 +127,7 @@ def render_debug_overlay(image: Image.Image, results: Sequence[CropResult]) -> I
 def _blend_heatmap(base: np.ndarray, saliency: np.ndarray) -> np.ndarray:
     height, width = base.shape[:2]
     # The map is at analysis size; bilinear resizing of the float map keeps it smooth.
-    resized = Image.fromarray(np.asarray(saliency, dtype=np.float32), mode="F").resize(
-        (width, height), Image.Resampling.BILINEAR
-    )
-    values = np.asarray(resized, dtype=np.float32)
+    values = resize_float_map(saliency, width, height)
     top = float(np.percentile(values, _HEAT_PERCENTILE))
     normalised = np.clip(values / top, 0.0, 1.0) if top > 0 else np.zeros_like(values)
     opacity = (_MAX_HEAT_OPACITY * np.sqrt(normalised))[:, :, None]

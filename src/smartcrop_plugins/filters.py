@@ -24,8 +24,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import numpy as np
-from PIL import Image
 
+from smartcrop_core.imaging import resize_float_map
 from smartcrop_core.saliency import SaliencyModel
 
 from ._engine import crop_results, make_cropper, normalise_input
@@ -149,10 +149,7 @@ def saliency(
     density = analysis.saliency
     height, width = _spatial_shape(array, channel_axis)
     if density.shape != (height, width):
-        resized = Image.fromarray(density.astype(np.float32), mode="F").resize(
-            (width, height), Image.Resampling.BILINEAR
-        )
-        density = np.asarray(resized, dtype=np.float32)
+        density = resize_float_map(density, width, height)
     peak = float(density.max())
     return (density / peak if peak > 0 else density).astype(np.float32)
 

@@ -19,6 +19,8 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageEnhance
 
+from ..imaging import resize_float_map
+
 __all__ = [
     "FixationSample",
     "TrainingImage",
@@ -219,10 +221,7 @@ def _crop_density(
     rows, cols = density.shape
     scale_x, scale_y = cols / image_size[0], rows / image_size[1]
     cell_box = (box[0] * scale_x, box[1] * scale_y, box[2] * scale_x, box[3] * scale_y)
-    cropped = Image.fromarray(density.astype(np.float32), mode="F").resize(
-        (cols, rows), Image.Resampling.BILINEAR, box=cell_box
-    )
-    values = np.clip(np.asarray(cropped, dtype=np.float32), 0, None)
+    values = np.clip(resize_float_map(density, cols, rows, box=cell_box), 0, None)
     total = float(values.sum())
     return values / total if total > 0 else np.full_like(values, 1.0 / values.size)
 

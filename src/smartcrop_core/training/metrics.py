@@ -32,7 +32,8 @@ from __future__ import annotations
 
 import numpy as np
 from numpy.typing import ArrayLike
-from PIL import Image
+
+from ..imaging import resize_float_map
 
 __all__ = [
     "DENSITY_SIGMA_SHARE",
@@ -102,10 +103,7 @@ def resize_map(saliency_map: ArrayLike, height: int, width: int) -> np.ndarray:
         raise ValueError(f"the image size must be positive, got height={height}, width={width}")
     if values.shape == (height, width):
         return values
-    resized = Image.fromarray(values.astype(np.float32)).resize(
-        (width, height), Image.Resampling.BILINEAR
-    )
-    return np.asarray(resized, dtype=np.float64)
+    return resize_float_map(values, width, height).astype(np.float64)
 
 
 def fixation_pixels(fixations: ArrayLike, height: int, width: int) -> tuple[np.ndarray, np.ndarray]:
