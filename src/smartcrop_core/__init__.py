@@ -21,6 +21,7 @@ from __future__ import annotations
 from .analysis import Analysis, Stage
 from .errors import (
     InvalidAspectError,
+    InvalidBoxError,
     InvalidImageError,
     InvalidZoomError,
     SmartcropError,
@@ -38,6 +39,7 @@ __all__ = [
     "CropResult",
     "Face",
     "InvalidAspectError",
+    "InvalidBoxError",
     "InvalidImageError",
     "InvalidZoomError",
     "RankingWeights",

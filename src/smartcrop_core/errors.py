@@ -9,6 +9,7 @@ from __future__ import annotations
 
 __all__ = [
     "InvalidAspectError",
+    "InvalidBoxError",
     "InvalidImageError",
     "InvalidZoomError",
     "SmartcropError",
@@ -31,6 +32,10 @@ class InvalidAspectError(SmartcropError, ValueError):
 
 class InvalidZoomError(SmartcropError, ValueError):
     """A zoom outside ``(0, 1]``."""
+
+
+class InvalidBoxError(SmartcropError, ValueError):
+    """A box (to score, or a boost) that is not ``(left, upper, right, lower)`` inside the image."""
 
 
 class UnknownModelError(SmartcropError, KeyError):

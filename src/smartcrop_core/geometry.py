@@ -7,12 +7,12 @@ Coordinates follow Pillow: ``x`` to the right, ``y`` down, ``left``/``upper`` in
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:
-    import numpy as np
+import numpy as np
 
-__all__ = ["Box", "CropResult", "Face"]
+from .errors import InvalidBoxError
+
+__all__ = ["Box", "CropResult", "Face", "as_box_array"]
 
 
 @dataclass(frozen=True)
@@ -166,3 +166,63 @@ class CropResult:
     faces: tuple[Face, ...] = ()
     saliency: np.ndarray | None = field(default=None, repr=False, compare=False)
     candidates: np.ndarray | None = field(default=None, repr=False, compare=False)
+
+
+def as_box_array(boxes, image_size: tuple[int, int], *, name: str = "boxes") -> np.ndarray:
+    """Check boxes against an image and return them as a ``(n, 4)`` float64 array.
+
+    Parameters
+    ----------
+    boxes : array-like
+        One box ``(left, upper, right, lower)`` or a sequence of them, in pixels of the image
+        (:class:`Box` objects are accepted too).
+    image_size : tuple of int
+        ``(width, height)`` of the image the boxes belong to.
+    name : str
+        What the boxes are, for error messages.
+
+    Raises
+    ------
+    InvalidBoxError
+        Not numbers of shape ``(4,)`` or ``(n, 4)``, not finite, empty, or not inside the image.
+
+    Examples
+    --------
+    >>> as_box_array([(0, 0, 50, 40), Box(10, 10, 20, 20)], (100, 80)).tolist()
+    [[0.0, 0.0, 50.0, 40.0], [10.0, 10.0, 20.0, 20.0]]
+    >>> as_box_array((0, 0, 150, 40), (100, 80))
+    Traceback (most recent call last):
+    ...
+    smartcrop_core.errors.InvalidBoxError: boxes: (0, 0, 150, 40) is empty or outside the ...
+    """
+    rows = [boxes] if isinstance(boxes, Box) else boxes
+    if isinstance(rows, (list, tuple)):
+        rows = [row.to_pillow() if isinstance(row, Box) else row for row in rows]
+    try:
+        array = np.asarray(rows, dtype=np.float64)
+    except (TypeError, ValueError) as exc:
+        raise InvalidBoxError(
+            f"{name}: expected (left, upper, right, lower) numbers ({exc})"
+        ) from None
+    if array.ndim == 1:
+        array = array[None]
+    if array.ndim != 2 or array.shape[1] != 4 or not len(array):
+        raise InvalidBoxError(
+            f"{name}: expected boxes (left, upper, right, lower) of shape (4,) or (n, 4), "
+            f"got shape {np.shape(rows)}"
+        )
+    if not np.all(np.isfinite(array)):
+        raise InvalidBoxError(f"{name}: boxes must be finite numbers")
+    width, height = image_size
+    bad = (
+        (array[:, 0] < 0)
+        | (array[:, 1] < 0)
+        | (array[:, 2] > width)
+        | (array[:, 3] > height)
+        | (array[:, 2] <= array[:, 0])
+        | (array[:, 3] <= array[:, 1])
+    )
+    if bad.any():
+        first = tuple(int(v) if v.is_integer() else v for v in array[np.argmax(bad)].tolist())
+        raise InvalidBoxError(f"{name}: {first} is empty or outside the {width}x{height} image")
+    return array

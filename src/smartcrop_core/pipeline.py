@@ -18,7 +18,7 @@ import numpy as np
 from .analysis import Analysis, DetectFaces, PredictSaliency, Stage, run_stages
 from .candidates import DEFAULT_MAX_POSITIONS, generate_candidates
 from .faces import FaceDetector, NoFaceDetector, get_detector
-from .geometry import Box, CropResult
+from .geometry import Box, CropResult, as_box_array
 from .imaging import DEFAULT_ANALYSIS_SIZE, ImageInput, prepare
 from .params import parse_aspect, parse_zoom
 from .ranking import RankingWeights, score_windows
@@ -151,6 +151,45 @@ class SmartCropper:
         ]
         analysis = self.analyze(image, channel_axis=channel_axis)
         return [self._best(analysis, request, details) for request in requests]
+
+    def score_boxes(
+        self, image: ImageInput | Analysis, boxes, *, channel_axis: int | None = -1
+    ) -> np.ndarray:
+        """Ranking scores of given boxes of ``image`` (higher is better).
+
+        For choosing among crops made elsewhere (a crop dataset's candidates, a user's own
+        proposals): the boxes may have any sizes and aspects.
+
+        Parameters
+        ----------
+        image : image or Analysis
+            What :meth:`crop` takes.
+        boxes : array-like
+            ``(left, upper, right, lower)`` boxes in pixels of ``image``, shape ``(n, 4)``.
+
+        Returns
+        -------
+        numpy.ndarray
+            ``(n,)`` float64 scores.
+
+        Raises
+        ------
+        InvalidBoxError
+            A box that is not a non-empty box inside the image.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> cropper = SmartCropper(model="spectral", faces=False)
+        >>> image = np.zeros((120, 200, 3), np.uint8)
+        >>> image[50:70, 150:170] = 255
+        >>> scores = cropper.score_boxes(image, [(0, 0, 100, 120), (100, 0, 200, 120)])
+        >>> bool(scores[1] > scores[0])
+        True
+        """
+        analysis = self.analyze(image, channel_axis=channel_axis)
+        array = as_box_array(boxes, analysis.image.original_size)
+        return score_windows(analysis, array, self.ranking)
 
     def _best(self, analysis: Analysis, request: _Request, details: bool) -> CropResult:
         candidates = generate_candidates(

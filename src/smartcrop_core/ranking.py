@@ -64,9 +64,9 @@ class WindowFeatures:
 
 
 def window_features(
-    analysis: Analysis, candidates: Candidates, weights: RankingWeights | None = None
+    analysis: Analysis, candidates: Candidates | np.ndarray, weights: RankingWeights | None = None
 ) -> WindowFeatures:
-    """Measure every candidate window of ``candidates`` on ``analysis``."""
+    """Measure every window of ``candidates`` (or an ``(n, 4)`` box array) on ``analysis``."""
     weights = weights or RankingWeights()
     border_band = weights.border_band
     margins = (weights.face_margin_side, weights.face_margin_top, weights.face_margin_bottom)
@@ -74,7 +74,7 @@ def window_features(
         raise ValueError("the analysis has no saliency map yet; run a saliency stage first")
     scale_x, scale_y = analysis.image.scale
     original_width, original_height = analysis.image.original_size
-    boxes = candidates.boxes.astype(np.float64)
+    boxes = _boxes_of(candidates)
     # Window edges in analysis pixels.
     left, right = boxes[:, 0] / scale_x, boxes[:, 2] / scale_x
     upper, lower = boxes[:, 1] / scale_y, boxes[:, 3] / scale_y
@@ -111,9 +111,11 @@ def window_features(
 
 
 def score_windows(
-    analysis: Analysis, candidates: Candidates, weights: RankingWeights | None = None
+    analysis: Analysis, candidates: Candidates | np.ndarray, weights: RankingWeights | None = None
 ) -> np.ndarray:
     """The ranking score of every window of ``candidates`` (higher is better).
+
+    ``candidates`` may also be an ``(n, 4)`` array of boxes in original pixels, of any sizes.
 
     Examples
     --------
@@ -139,6 +141,11 @@ def score_windows(
         - weights.face_cut * features.faces_cut
         - _CENTRE_TIEBREAK * features.centre_distance
     )
+
+
+def _boxes_of(candidates: Candidates | np.ndarray) -> np.ndarray:
+    boxes = candidates.boxes if isinstance(candidates, Candidates) else candidates
+    return np.asarray(boxes, dtype=np.float64)
 
 
 def _integral(values: np.ndarray) -> np.ndarray:
