@@ -19,6 +19,7 @@ Box(left=0, upper=0, right=100, lower=100)
 from __future__ import annotations
 
 from .analysis import Analysis, Stage
+from .boosts import Boost, Focus
 from .errors import (
     InvalidAspectError,
     InvalidBoxError,
@@ -29,20 +30,23 @@ from .errors import (
     WeightsUnavailableError,
 )
 from .geometry import Box, CropResult, Face
-from .params import parse_aspect, parse_zoom, target_size
+from .params import AUTO_ZOOM, parse_aspect, parse_zoom, target_size
 from .pipeline import SmartCropper, find_crop, find_crops
-from .ranking import RankingWeights
+from .ranking import Ranker, load_ranker
 
 __all__ = [
+    "AUTO_ZOOM",
     "Analysis",
+    "Boost",
     "Box",
     "CropResult",
     "Face",
+    "Focus",
     "InvalidAspectError",
     "InvalidBoxError",
     "InvalidImageError",
     "InvalidZoomError",
-    "RankingWeights",
+    "Ranker",
     "SmartCropper",
     "SmartcropError",
     "Stage",
@@ -50,6 +54,7 @@ __all__ = [
     "WeightsUnavailableError",
     "find_crop",
     "find_crops",
+    "load_ranker",
     "parse_aspect",
     "parse_zoom",
     "target_size",

@@ -7,7 +7,7 @@ from numbers import Real
 
 from .errors import InvalidAspectError, InvalidZoomError
 
-__all__ = ["format_aspect", "parse_aspect", "parse_zoom", "target_size"]
+__all__ = ["AUTO_ZOOM", "format_aspect", "parse_aspect", "parse_zoom", "target_size"]
 
 
 def parse_aspect(aspect: float | str | tuple[float, float]) -> float:
@@ -91,13 +91,21 @@ def format_aspect(aspect: float) -> str:
     return f"{aspect:.3f}".rstrip("0").rstrip(".")
 
 
-def parse_zoom(zoom: float | str) -> float:
-    """Check a zoom: a number in ``(0, 1]``, where 1 is the largest box that fits.
+#: The zoom that lets the ranker choose how tight to crop.
+AUTO_ZOOM = "auto"
+
+
+def parse_zoom(zoom: float | str) -> float | str:
+    """Check a zoom: a number in ``(0, 1]``, where 1 is the largest box that fits, or
+    ``"auto"`` (:data:`AUTO_ZOOM`) to let the ranker choose a tighter crop when it keeps
+    the subject.
 
     Examples
     --------
     >>> parse_zoom(0.6)
     0.6
+    >>> parse_zoom("Auto")
+    'auto'
     >>> parse_zoom(1.5)
     Traceback (most recent call last):
     ...
@@ -105,12 +113,16 @@ def parse_zoom(zoom: float | str) -> float:
     """
     if isinstance(zoom, bool):
         raise InvalidZoomError(f"zoom {zoom!r} must be a number, not a bool")
+    if isinstance(zoom, str) and zoom.strip().lower() == AUTO_ZOOM:
+        return AUTO_ZOOM
     try:
         value = float(zoom)
     except OverflowError:
         value = math.inf
     except (TypeError, ValueError):
-        raise InvalidZoomError(f"zoom {zoom!r} is not a number") from None
+        raise InvalidZoomError(
+            f"zoom {zoom!r} is not a number in (0, 1] or {AUTO_ZOOM!r}"
+        ) from None
     if not (math.isfinite(value) and 0 < value <= 1):
         raise InvalidZoomError(
             f"zoom {zoom!r} must be in (0, 1]: 1.0 is the largest box of the aspect that fits, "

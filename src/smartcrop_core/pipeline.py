@@ -12,17 +12,20 @@ import threading
 from collections import OrderedDict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 
 from .analysis import Analysis, DetectFaces, PredictSaliency, Stage, run_stages
-from .candidates import DEFAULT_MAX_POSITIONS, generate_candidates
+from .boosts import BoostLike, apply_boosts, as_boosts
 from .faces import FaceDetector, NoFaceDetector, get_detector
 from .geometry import Box, CropResult, as_box_array
 from .imaging import DEFAULT_ANALYSIS_SIZE, ImageInput, prepare
-from .params import parse_aspect, parse_zoom
-from .ranking import RankingWeights, score_windows
+from .params import AUTO_ZOOM, parse_aspect, parse_zoom
+from .ranking import Ranker, load_ranker
 from .saliency import SaliencyModel, get_model
+from .search import COARSE_POSITIONS, WindowChoice, auto_zoom_window, best_window
+from .window_features import FEATURE_NAMES, FeatureSettings, WindowMeasurer
 
 __all__ = ["SmartCropper", "find_crop", "find_crops"]
 
@@ -33,10 +36,16 @@ AspectLike = float | str | tuple[float, float]
 ANALYSIS_CACHE_SIZE = 8
 
 
+ZoomLike = float | str
+_OFFSET_X = FEATURE_NAMES.index("offset_x")
+_OFFSET_Y = FEATURE_NAMES.index("offset_y")
+_CENTRE_TIEBREAK = 1e-6
+
+
 @dataclass(frozen=True)
 class _Request:
     aspect: float
-    zoom: float
+    zoom: float | str
 
 
 class SmartCropper:
@@ -54,10 +63,14 @@ class SmartCropper:
         Extra stages ``Analysis -> Analysis`` run after saliency and faces.
     analysis_size : int
         Longest side of the analysis copy.
-    ranking : RankingWeights, optional
-        Weights of the ranking terms.
-    max_positions : int
-        Grid positions per axis for candidate windows.
+    ranker : Ranker, str or Path, optional
+        What scores the windows: the shipped learned ranker (default), ``"hand-set"``, a
+        JSON file from ``smartcrop-train ranker``, or a :class:`~smartcrop_core.ranking.Ranker`.
+    features : FeatureSettings, optional
+        How windows are measured (the ranker was trained with the defaults).
+    coarse_positions : int
+        Positions per axis of the first grid of the window search (see
+        :mod:`smartcrop_core.search`).
 
     Examples
     --------
@@ -78,8 +91,9 @@ class SmartCropper:
         face_detector: str | FaceDetector | None = None,
         stages: Sequence[Stage] = (),
         analysis_size: int = DEFAULT_ANALYSIS_SIZE,
-        ranking: RankingWeights | None = None,
-        max_positions: int = DEFAULT_MAX_POSITIONS,
+        ranker: Ranker | str | Path | None = None,
+        features: FeatureSettings | None = None,
+        coarse_positions: int = COARSE_POSITIONS,
     ) -> None:
         self.saliency_model = get_model(model)
         self.face_detector = get_detector(face_detector) if faces else NoFaceDetector()
@@ -89,8 +103,9 @@ class SmartCropper:
             *stages,
         )
         self.analysis_size = analysis_size
-        self.ranking = ranking or RankingWeights()
-        self.max_positions = max_positions
+        self.ranker = load_ranker(ranker)
+        self.feature_settings = features or FeatureSettings()
+        self.coarse_positions = coarse_positions
         self._cache: OrderedDict[bytes, Analysis] = OrderedDict()
         self._cache_lock = threading.Lock()
 
@@ -121,13 +136,19 @@ class SmartCropper:
         image: ImageInput | Analysis,
         aspect: AspectLike = 1.0,
         *,
-        zoom: float = 1.0,
+        zoom: ZoomLike = 1.0,
+        boosts: Iterable[BoostLike] | None = None,
         details: bool = False,
         channel_axis: int | None = -1,
     ) -> CropResult:
-        """The best crop of ``image`` for one aspect ratio and zoom."""
+        """The best crop of ``image`` for one aspect ratio and zoom (see :meth:`crop_many`)."""
         return self.crop_many(
-            image, [aspect], zooms=[zoom], details=details, channel_axis=channel_axis
+            image,
+            [aspect],
+            zooms=[zoom],
+            boosts=boosts,
+            details=details,
+            channel_axis=channel_axis,
         )[0]
 
     def crop_many(
@@ -135,22 +156,44 @@ class SmartCropper:
         image: ImageInput | Analysis,
         aspects: Iterable[AspectLike],
         *,
-        zooms: Iterable[float] = (1.0,),
+        zooms: Iterable[ZoomLike] = (1.0,),
+        boosts: Iterable[BoostLike] | None = None,
         details: bool = False,
         channel_axis: int | None = -1,
     ) -> list[CropResult]:
         """The best crop for every combination of ``aspects`` and ``zooms``, one analysis.
 
-        Results come aspect by aspect, zooms inner. With ``details=True`` each result
-        carries the saliency map and every scored candidate.
+        Parameters
+        ----------
+        image : image or Analysis
+            A Pillow image, an array (see ``channel_axis``), a path, or an analysis.
+        aspects : iterable
+            Aspect ratios: numbers (width / height), ``"16:9"`` strings or ``(w, h)`` pairs.
+        zooms : iterable
+            Numbers in ``(0, 1]`` (1 = the largest box of the aspect that fits) or
+            ``"auto"``: the tightest crop that keeps the subject (see
+            :mod:`smartcrop_core.search`); the result's ``zoom`` says which it chose.
+        boosts : iterable, optional
+            Hints the ranking honours (:mod:`smartcrop_core.boosts`): boxes ``(left, upper,
+            right, lower)``, ``(box, weight)`` pairs, points ``(x, y)``, or
+            :class:`~smartcrop_core.boosts.Boost` / :class:`~smartcrop_core.boosts.Focus`.
+        details : bool
+            Give each result the saliency map and every scored window.
+
+        Returns
+        -------
+        list of CropResult
+            Aspect by aspect, zooms inner.
         """
         requests = [
             _Request(parse_aspect(aspect), parse_zoom(zoom))
             for aspect in _as_list(aspects, "aspects")
             for zoom in _as_list(zooms, "zooms")
         ]
-        analysis = self.analyze(image, channel_axis=channel_axis)
-        return [self._best(analysis, request, details) for request in requests]
+        hints = as_boosts(boosts)
+        analysis = apply_boosts(self.analyze(image, channel_axis=channel_axis), hints)
+        score = self._scorer(analysis)
+        return [self._best(analysis, score, request, details) for request in requests]
 
     def score_boxes(
         self, image: ImageInput | Analysis, boxes, *, channel_axis: int | None = -1
@@ -189,31 +232,42 @@ class SmartCropper:
         """
         analysis = self.analyze(image, channel_axis=channel_axis)
         array = as_box_array(boxes, analysis.image.original_size)
-        return score_windows(analysis, array, self.ranking)
+        return self._scorer(analysis)(array)[0]
 
-    def _best(self, analysis: Analysis, request: _Request, details: bool) -> CropResult:
-        candidates = generate_candidates(
-            analysis.image.original_size,
-            request.aspect,
-            request.zoom,
-            max_positions=self.max_positions,
-        )
-        scores = score_windows(analysis, candidates, self.ranking)
-        best = int(np.argmax(scores))
+    def _scorer(self, analysis: Analysis):
+        """``boxes -> (scores, features)`` on one analysis."""
+        measure = WindowMeasurer(analysis, self.feature_settings)
+        ranker = self.ranker
+
+        def score(boxes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+            features = measure(boxes)
+            # A vanishing pull to the middle settles ties (featureless images) centrally.
+            off_centre = np.hypot(features[:, _OFFSET_X], features[:, _OFFSET_Y])
+            return ranker.score(features) - _CENTRE_TIEBREAK * off_centre, features
+
+        return score
+
+    def _best(self, analysis: Analysis, score, request: _Request, details: bool) -> CropResult:
+        size = analysis.image.original_size
+        if request.zoom == AUTO_ZOOM:
+            choice: WindowChoice = auto_zoom_window(
+                score, size, request.aspect, coarse_positions=self.coarse_positions
+            )
+        else:
+            choice = best_window(
+                score, size, request.aspect, request.zoom, coarse_positions=self.coarse_positions
+            )
         scale_x, scale_y = analysis.image.scale
-        scored = None
-        if details:
-            scored = np.column_stack([candidates.boxes.astype(np.float64), scores])
         return CropResult(
-            box=Box(*(int(v) for v in candidates.boxes[best])),
-            score=float(scores[best]),
+            box=Box(*(int(v) for v in choice.box)),
+            score=choice.score,
             aspect=request.aspect,
-            zoom=request.zoom,
-            image_size=analysis.image.original_size,
+            zoom=choice.zoom,
+            image_size=size,
             faces=tuple(face.scaled(scale_x, scale_y) for face in analysis.faces),
             # The analysis is cached and shared: each result gets its own map to keep.
             saliency=analysis.saliency.copy() if details else None,
-            candidates=scored,
+            candidates=choice.scored if details else None,
         )
 
 
@@ -237,17 +291,18 @@ def find_crops(
     image: ImageInput,
     aspects: Iterable[AspectLike] = (1.0,),
     *,
-    zooms: Iterable[float] = (1.0,),
+    zooms: Iterable[ZoomLike] = (1.0,),
+    boosts: Iterable[BoostLike] | None = None,
     details: bool = False,
     channel_axis: int | None = -1,
     **options,
 ) -> list[CropResult]:
     """Best crops of ``image`` for several aspects and zooms, in one analysis.
 
-    ``options`` are :class:`SmartCropper`'s parameters.
+    See :meth:`SmartCropper.crop_many`; ``options`` are :class:`SmartCropper`'s parameters.
     """
     return SmartCropper(**options).crop_many(
-        image, aspects, zooms=zooms, details=details, channel_axis=channel_axis
+        image, aspects, zooms=zooms, boosts=boosts, details=details, channel_axis=channel_axis
     )
 
 
@@ -255,15 +310,16 @@ def find_crop(
     image: ImageInput,
     aspect: AspectLike = 1.0,
     *,
-    zoom: float = 1.0,
+    zoom: ZoomLike = 1.0,
+    boosts: Iterable[BoostLike] | None = None,
     details: bool = False,
     channel_axis: int | None = -1,
     **options,
 ) -> CropResult:
     """The best crop of ``image`` for one aspect ratio and zoom.
 
-    ``options`` are :class:`SmartCropper`'s parameters.
+    See :meth:`SmartCropper.crop_many`; ``options`` are :class:`SmartCropper`'s parameters.
     """
     return SmartCropper(**options).crop(
-        image, aspect, zoom=zoom, details=details, channel_axis=channel_axis
+        image, aspect, zoom=zoom, boosts=boosts, details=details, channel_axis=channel_axis
     )

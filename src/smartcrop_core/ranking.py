@@ -1,217 +1,193 @@
-"""Scoring candidate windows: keep what people look at, do not cut it, never cut a face.
+"""Scoring windows: a ranker learned from where people looked, shipped in the package.
 
-The score of a window is
+A :class:`Ranker` maps the features of a window
+(:data:`~smartcrop_core.window_features.FEATURE_NAMES`: saliency kept, cuts at its edges,
+balance, position priors, faces kept and cut) to a score; the best-scored window is the
+crop. It is a small network (or a linear model) on standardised features, trained with
+``smartcrop-train ranker`` on the train split of the eye-tracking sets to put first the
+windows that keep the most fixations and cut no labelled face. ``ranker.json`` in this
+package records its weights and the command, data and seed that made them.
 
-* the saliency mass inside it (the share of looks it keeps, 0-1),
-* minus ``border`` times the mass in a thin band just inside each edge that cuts the image,
-  beyond what the band would hold at the image's average density (an edge lying on the
-  image's own border cuts nothing),
-* plus ``face_kept`` times the share of faces it keeps,
-* minus ``face_cut`` times the share of faces it cuts (between 10 % and 90 % inside, ramping
-  to zero at 0 % and 100 %),
-
-where a face's share is its detector confidence times the square root of its area, so that
-one cut face in a portrait costs the whole ``face_cut`` and one in a crowd a little,
-* minus a tiny distance-to-centre term, so that featureless images get centred crops.
-
-Every term is computed for all windows at once from integral images.
+:data:`HAND_SET` is the ranking the project used before it learned one (saliency kept,
+minus cuts at the edges, plus faces kept, minus faces cut; weights grid-searched on train),
+kept for comparison and as an example of a linear ranker.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import json
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any
 
 import numpy as np
 
-from .analysis import Analysis
-from .candidates import Candidates
+from .errors import WeightsUnavailableError
+from .window_features import FEATURE_NAMES
 
-__all__ = ["RankingWeights", "WindowFeatures", "score_windows", "window_features"]
+__all__ = ["HAND_SET", "SHIPPED_RANKER", "Ranker", "load_ranker"]
 
-_CUT_RAMP = 0.1
-_CENTRE_TIEBREAK = 1e-4
-
-
-@dataclass(frozen=True)
-class RankingWeights:
-    """Weights of the ranking terms (see the module's description).
-
-    The defaults come from a grid search on the train split of the four eye-tracking sets
-    (``benchmarks/tune_ranking.py --limit 80``): the face terms trade a little fixation
-    retention for a quarter fewer cut faces; a strong border term only lowered retention.
-    """
-
-    border: float = 0.1
-    border_band: float = 0.03
-    face_kept: float = 0.1
-    face_cut: float = 0.15
-    #: Detectors box the face tightly; people's idea of a face includes hair and chin.
-    #: The protected box grows by these shares of the face's width (sides) and height.
-    face_margin_side: float = 0.3
-    face_margin_top: float = 0.45
-    face_margin_bottom: float = 0.15
+#: File name of the shipped ranker in ``smartcrop_core/ranker_weights``.
+SHIPPED_RANKER = "ranker.json"
 
 
-@dataclass(frozen=True)
-class WindowFeatures:
-    """Per-window measurements, one value per candidate box."""
+@dataclass(frozen=True, eq=False)
+class Ranker:
+    """Scores windows from their features: a small tanh network on standardised features.
 
-    mass: np.ndarray
-    border_mass: np.ndarray
-    faces_kept: np.ndarray
-    faces_cut: np.ndarray
-    centre_distance: np.ndarray
-
-
-def window_features(
-    analysis: Analysis, candidates: Candidates | np.ndarray, weights: RankingWeights | None = None
-) -> WindowFeatures:
-    """Measure every window of ``candidates`` (or an ``(n, 4)`` box array) on ``analysis``."""
-    weights = weights or RankingWeights()
-    border_band = weights.border_band
-    margins = (weights.face_margin_side, weights.face_margin_top, weights.face_margin_bottom)
-    if analysis.saliency is None:
-        raise ValueError("the analysis has no saliency map yet; run a saliency stage first")
-    scale_x, scale_y = analysis.image.scale
-    original_width, original_height = analysis.image.original_size
-    boxes = _boxes_of(candidates)
-    # Window edges in analysis pixels.
-    left, right = boxes[:, 0] / scale_x, boxes[:, 2] / scale_x
-    upper, lower = boxes[:, 1] / scale_y, boxes[:, 3] / scale_y
-    integral = _integral(analysis.saliency)
-    mass = _box_sums(integral, left, upper, right, lower)
-
-    band = border_band * np.minimum(right - left, lower - upper)
-    band = np.maximum(band, 1.0)
-    mean_density = 1.0 / analysis.saliency.size
-    edges = (
-        (boxes[:, 0] > 0, (left, upper, left + band, lower)),
-        (boxes[:, 2] < original_width, (right - band, upper, right, lower)),
-        (boxes[:, 1] > 0, (left, upper, right, upper + band)),
-        (boxes[:, 3] < original_height, (left, lower - band, right, lower)),
-    )
-    border_mass = np.zeros(len(boxes))
-    for cuts_image, (band_left, band_upper, band_right, band_lower) in edges:
-        band_mass = _box_sums(integral, band_left, band_upper, band_right, band_lower)
-        # Only what the band holds beyond the image's average counts: on a flat map no
-        # edge cuts anything, so hugging the image border gains a window nothing.
-        expected = mean_density * (band_right - band_left) * (band_lower - band_upper)
-        border_mass += cuts_image * np.clip(band_mass - expected, 0, None)
-
-    faces_kept, faces_cut = _face_terms(analysis, boxes, margins)
-    centre_x = (boxes[:, 0] + boxes[:, 2]) / (2 * original_width) - 0.5
-    centre_y = (boxes[:, 1] + boxes[:, 3]) / (2 * original_height) - 0.5
-    return WindowFeatures(
-        mass=mass,
-        border_mass=border_mass,
-        faces_kept=faces_kept,
-        faces_cut=faces_cut,
-        centre_distance=np.hypot(centre_x, centre_y),
-    )
-
-
-def score_windows(
-    analysis: Analysis, candidates: Candidates | np.ndarray, weights: RankingWeights | None = None
-) -> np.ndarray:
-    """The ranking score of every window of ``candidates`` (higher is better).
-
-    ``candidates`` may also be an ``(n, 4)`` array of boxes in original pixels, of any sizes.
+    Attributes
+    ----------
+    feature_names : tuple of str
+        The features it reads, a subset of ``FEATURE_NAMES`` in any order.
+    mean, scale : numpy.ndarray
+        Standardisation of those features: ``(features - mean) / scale``.
+    layers : tuple of (weights, bias)
+        Dense layers, ``tanh`` between them; one ``(d, 1)`` layer is a linear ranker.
+    info : dict
+        How it was made (command, data, seed, held-out scores).
 
     Examples
     --------
     >>> import numpy as np
-    >>> from smartcrop_core.analysis import Analysis
-    >>> from smartcrop_core.candidates import generate_candidates
-    >>> from smartcrop_core.imaging import WorkingImage
-    >>> saliency = np.zeros((100, 200), np.float32)
-    >>> saliency[40:60, 150:170] = 1 / 400  # something people look at, on the right
-    >>> analysis = Analysis(WorkingImage(np.zeros((100, 200, 3), np.uint8), (200, 100)))
-    >>> analysis = analysis.evolve(saliency=saliency)
-    >>> candidates = generate_candidates((200, 100), aspect=1.0)
-    >>> best = candidates.boxes[np.argmax(score_windows(analysis, candidates))]
-    >>> bool(best[0] <= 150 and best[2] >= 170)
-    True
+    >>> ranker = Ranker.linear({"mass": 1.0, "faces_cut": -0.5})
+    >>> features = np.zeros((2, len(FEATURE_NAMES)))
+    >>> features[0, FEATURE_NAMES.index("mass")] = 0.6
+    >>> features[1, FEATURE_NAMES.index("mass")] = 0.8
+    >>> features[1, FEATURE_NAMES.index("faces_cut")] = 1.0
+    >>> ranker.score(features).round(2).tolist()
+    [0.6, 0.3]
     """
-    weights = weights or RankingWeights()
-    features = window_features(analysis, candidates, weights)
-    return (
-        features.mass
-        - weights.border * features.border_mass
-        + weights.face_kept * features.faces_kept
-        - weights.face_cut * features.faces_cut
-        - _CENTRE_TIEBREAK * features.centre_distance
-    )
 
+    feature_names: tuple[str, ...]
+    mean: np.ndarray
+    scale: np.ndarray
+    layers: tuple[tuple[np.ndarray, np.ndarray], ...]
+    info: dict[str, Any] = field(default_factory=dict)
 
-def _boxes_of(candidates: Candidates | np.ndarray) -> np.ndarray:
-    boxes = candidates.boxes if isinstance(candidates, Candidates) else candidates
-    return np.asarray(boxes, dtype=np.float64)
+    def __post_init__(self) -> None:
+        unknown = [name for name in self.feature_names if name not in FEATURE_NAMES]
+        if unknown:
+            raise ValueError(f"ranker reads unknown features {unknown}; known: {FEATURE_NAMES}")
+        width = len(self.feature_names)
+        if np.shape(self.mean) != (width,) or np.shape(self.scale) != (width,):
+            raise ValueError(f"ranker needs a mean and a scale for each of its {width} features")
+        if not np.all(np.isfinite(self.mean)) or not np.all(
+            np.isfinite(self.scale) & (np.asarray(self.scale) > 0)
+        ):
+            raise ValueError("ranker's mean must be finite and its scale finite and positive")
+        for weights, bias in self.layers:
+            if np.ndim(weights) != 2 or np.ndim(bias) != 1:
+                raise ValueError(
+                    f"ranker layers need 2-D weights and a 1-D bias, got shapes "
+                    f"{np.shape(weights)} and {np.shape(bias)}"
+                )
+            if not (np.all(np.isfinite(weights)) and np.all(np.isfinite(bias))):
+                raise ValueError("ranker weights must be finite numbers")
+            if weights.shape[0] != width or bias.shape != (weights.shape[1],):
+                raise ValueError(
+                    f"ranker layer of shape {weights.shape} does not take {width} inputs"
+                )
+            width = weights.shape[1]
+        if width != 1:
+            raise ValueError(f"ranker's last layer must give one score, gives {width}")
+        columns = [FEATURE_NAMES.index(name) for name in self.feature_names]
+        object.__setattr__(self, "_columns", np.array(columns))
 
+    @classmethod
+    def linear(cls, weights: dict[str, float], info: dict | None = None) -> Ranker:
+        """A linear ranker on raw features: ``score = sum(weight * feature)``."""
+        names = tuple(weights)
+        return cls(
+            feature_names=names,
+            mean=np.zeros(len(names)),
+            scale=np.ones(len(names)),
+            layers=(
+                (np.array([[weights[name]] for name in names], dtype=np.float64), np.zeros(1)),
+            ),
+            info=info or {},
+        )
 
-def _integral(values: np.ndarray) -> np.ndarray:
-    integral = np.zeros((values.shape[0] + 1, values.shape[1] + 1), dtype=np.float64)
-    integral[1:, 1:] = values.astype(np.float64).cumsum(0).cumsum(1)
-    return integral
+    def score(self, features: np.ndarray) -> np.ndarray:
+        """Scores of windows, ``(n,)`` from ``(n, len(FEATURE_NAMES))`` features."""
+        values = (np.asarray(features, dtype=np.float64)[:, self._columns] - self.mean) / self.scale
+        for index, (weights, bias) in enumerate(self.layers):
+            if index:
+                values = np.tanh(values)
+            values = values @ weights + bias
+        return values[:, 0]
 
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready description (what :meth:`from_dict` reads)."""
+        return {
+            "feature_names": list(self.feature_names),
+            "mean": self.mean.tolist(),
+            "scale": self.scale.tolist(),
+            "layers": [
+                {"weights": weights.tolist(), "bias": bias.tolist()}
+                for weights, bias in self.layers
+            ],
+            "info": self.info,
+        }
 
-def _box_sums(
-    integral: np.ndarray,
-    left: np.ndarray,
-    upper: np.ndarray,
-    right: np.ndarray,
-    lower: np.ndarray,
-) -> np.ndarray:
-    """Sums over boxes with fractional edges, by bilinear reading of the integral image."""
-    return (
-        _read(integral, lower, right)
-        - _read(integral, upper, right)
-        - _read(integral, lower, left)
-        + _read(integral, upper, left)
-    )
-
-
-def _read(integral: np.ndarray, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
-    rows = np.clip(rows, 0, integral.shape[0] - 1)
-    cols = np.clip(cols, 0, integral.shape[1] - 1)
-    row0 = np.minimum(np.floor(rows).astype(np.int64), integral.shape[0] - 2)
-    col0 = np.minimum(np.floor(cols).astype(np.int64), integral.shape[1] - 2)
-    row_weight, col_weight = rows - row0, cols - col0
-    top = integral[row0, col0] * (1 - col_weight) + integral[row0, col0 + 1] * col_weight
-    bottom = integral[row0 + 1, col0] * (1 - col_weight) + integral[row0 + 1, col0 + 1] * col_weight
-    return top * (1 - row_weight) + bottom * row_weight
-
-
-def _face_terms(
-    analysis: Analysis, boxes: np.ndarray, margins: tuple[float, float, float]
-) -> tuple[np.ndarray, np.ndarray]:
-    """Shares of face importance kept and cut, importance = confidence x sqrt(area)."""
-    if not analysis.faces:
-        zeros = np.zeros(len(boxes))
-        return zeros, zeros
-    scale_x, scale_y = analysis.image.scale
-    side, top, bottom = margins
-    width, height = analysis.image.original_size
-    faces = np.array(
-        [
-            (
-                max(0.0, (f.box[0] - side * f.width) * scale_x),
-                max(0.0, (f.box[1] - top * f.height) * scale_y),
-                min(width, (f.box[2] + side * f.width) * scale_x),
-                min(height, (f.box[3] + bottom * f.height) * scale_y),
+    @classmethod
+    def from_dict(cls, document: dict[str, Any]) -> Ranker:
+        """The ranker :meth:`to_dict` described."""
+        try:
+            return cls(
+                feature_names=tuple(document["feature_names"]),
+                mean=np.asarray(document["mean"], dtype=np.float64),
+                scale=np.asarray(document["scale"], dtype=np.float64),
+                layers=tuple(
+                    (
+                        np.asarray(layer["weights"], dtype=np.float64),
+                        np.asarray(layer["bias"], dtype=np.float64),
+                    )
+                    for layer in document["layers"]
+                ),
+                info=document.get("info", {}),
             )
-            for f in analysis.faces
-        ]
-    )
-    face_area = np.maximum((faces[:, 2] - faces[:, 0]) * (faces[:, 3] - faces[:, 1]), 1e-9)
-    # A big, sure face matters more than a small, doubtful one in a crowd.
-    importance = np.array([f.score for f in analysis.faces]) * np.sqrt(face_area)
-    importance = importance / importance.sum()
-    overlap_w = np.minimum(boxes[:, None, 2], faces[None, :, 2]) - np.maximum(
-        boxes[:, None, 0], faces[None, :, 0]
-    )
-    overlap_h = np.minimum(boxes[:, None, 3], faces[None, :, 3]) - np.maximum(
-        boxes[:, None, 1], faces[None, :, 1]
-    )
-    inside = np.clip(overlap_w, 0, None) * np.clip(overlap_h, 0, None) / face_area
-    cut = np.clip(np.minimum(inside, 1 - inside) / _CUT_RAMP, 0, 1)
-    return inside @ importance, cut @ importance
+        except (KeyError, TypeError) as exc:
+            raise ValueError(f"not a ranker description: missing or bad {exc}") from None
+
+    def save(self, path: str | Path) -> Path:
+        """Write the ranker as JSON to ``path``."""
+        path = Path(path)
+        path.write_text(json.dumps(self.to_dict(), indent=1) + "\n")
+        return path
+
+
+def load_ranker(source: str | Path | Ranker | None = None) -> Ranker:
+    """A ranker: the shipped one (``None``), ``"hand-set"``, or a JSON file written by
+    :meth:`Ranker.save` (``smartcrop-train ranker`` writes one).
+
+    Raises
+    ------
+    WeightsUnavailableError
+        The file does not exist (or the package lost its shipped ranker).
+    ValueError
+        The file is not a ranker description.
+    """
+    if isinstance(source, Ranker):
+        return source
+    if source == "hand-set":
+        return HAND_SET
+    if source is None:
+        path = Path(str(resources.files("smartcrop_core.ranker_weights").joinpath(SHIPPED_RANKER)))
+    else:
+        path = Path(source)
+    if not path.is_file():
+        raise WeightsUnavailableError(
+            f"no ranker at {path}; train one with 'smartcrop-train ranker' or reinstall smartcrop"
+        )
+    try:
+        document = json.loads(path.read_text())
+    except json.JSONDecodeError as exc:
+        raise ValueError(f"{path} is not a ranker description: {exc}") from None
+    return Ranker.from_dict(document)
+
+
+HAND_SET = Ranker.linear(
+    {"mass": 1.0, "border": -0.1, "faces_kept": 0.1, "faces_cut": -0.15},
+    info={"note": "hand-set weights, grid-searched on train (benchmarks/tune_ranking.py)"},
+)

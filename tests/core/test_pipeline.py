@@ -6,10 +6,13 @@ import numpy as np
 import pytest
 
 from smartcrop_core import (
+    AUTO_ZOOM,
     Analysis,
     Box,
     CropResult,
+    Focus,
     InvalidAspectError,
+    InvalidBoxError,
     InvalidZoomError,
     SmartCropper,
     find_crop,
@@ -21,6 +24,7 @@ from smartcrop_core.faces import NoFaceDetector, YuNetDetector
 from smartcrop_core.imaging import WorkingImage
 from smartcrop_core.saliency import get_model
 from smartcrop_core.saliency.spectral import CentrePriorSaliency, SpectralResidualSaliency
+from smartcrop_core.search import AUTO_ZOOMS
 from tests.support import ColumnSaliency, CountingModel, FixedFaces, blob_image, face_at
 
 
@@ -300,3 +304,163 @@ def test_changing_a_returned_saliency_map_does_not_change_later_crops(small_imag
     second = cropper.crop(small_image, "1:1", details=True)
     assert second.box == first.box
     assert float(second.saliency[:, :5].sum()) < 0.5
+
+
+# --- zoom="auto" ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("aspect", ASPECTS)
+def test_auto_zoom_gives_one_of_the_auto_zooms_at_its_exact_size(small_image, aspect):
+    cropper = SmartCropper(model="spectral", faces=False)
+    result = cropper.crop(small_image, aspect, zoom="auto")
+    assert result.zoom in AUTO_ZOOMS
+    assert (result.box.width, result.box.height) == target_size(
+        300, 200, result.aspect, result.zoom
+    )
+    assert 0 <= result.box.left <= result.box.right <= 300
+    assert 0 <= result.box.upper <= result.box.lower <= 200
+
+
+def test_auto_zoom_crops_close_around_a_lone_bright_blob(small_image):
+    # The blob covers x 225-255, y 85-115.
+    cropper = SmartCropper(model=BrightnessSaliency(), faces=False)
+    for aspect in ("1:1", "16:9"):
+        result = cropper.crop(small_image, aspect, zoom="auto")
+        assert result.zoom < 1.0
+        box = result.box
+        assert box.left <= 225 and box.right >= 255
+        assert box.upper <= 85 and box.lower >= 115
+
+
+def test_auto_zoom_is_spelled_in_any_case_and_mixes_with_numbers(small_image):
+    cropper = SmartCropper(model=BrightnessSaliency(), faces=False)
+    fixed, auto, shouted = cropper.crop_many(small_image, ["1:1"], zooms=[0.8, AUTO_ZOOM, " Auto "])
+    assert fixed.zoom == 0.8
+    assert (fixed.box.width, fixed.box.height) == (160, 160)
+    assert auto.zoom in AUTO_ZOOMS
+    assert shouted == auto
+
+
+def test_auto_zoom_details_are_the_windows_of_the_chosen_zoom(small_image):
+    result = find_crop(small_image, "1:1", zoom="auto", model="spectral", faces=False, details=True)
+    rows = result.candidates
+    np.testing.assert_array_equal(rows[:, 2] - rows[:, 0], result.box.width)
+    np.testing.assert_array_equal(rows[:, 3] - rows[:, 1], result.box.height)
+    assert rows[:, 4].max() == pytest.approx(result.score)
+
+
+# --- the search settings --------------------------------------------------------------------
+
+
+def test_a_coarser_first_grid_scores_fewer_windows_and_finds_the_same_blob(small_image):
+    model = BrightnessSaliency()
+    fine = SmartCropper(model=model, faces=False).crop(small_image, "1:1", zoom=0.5, details=True)
+    coarse = SmartCropper(model=model, faces=False, coarse_positions=6).crop(
+        small_image, "1:1", zoom=0.5, details=True
+    )
+    assert len(coarse.candidates) < len(fine.candidates)
+    assert coarse.score == pytest.approx(fine.score)
+
+
+def test_coarse_positions_also_apply_to_auto_zoom(small_image):
+    model = BrightnessSaliency()
+    default = SmartCropper(model=model, faces=False)
+    coarse = SmartCropper(model=model, faces=False, coarse_positions=6)
+    rows = coarse.crop(small_image, "1:1", zoom="auto", details=True).candidates
+    assert len(rows) < len(default.crop(small_image, "1:1", zoom="auto", details=True).candidates)
+
+
+class _FlatSaliency:
+    def predict(self, rgb: np.ndarray) -> np.ndarray:
+        return np.ones(rgb.shape[:2], np.float32)
+
+
+def test_featureless_image_gets_a_centred_crop_with_the_hand_set_ranker():
+    cropper = SmartCropper(model=_FlatSaliency(), faces=False, ranker="hand-set")
+    box = cropper.crop(np.zeros((100, 300, 3), np.uint8), "1:1").box
+    assert abs(box.center[0] - 150) <= 1
+
+
+# --- score_boxes ----------------------------------------------------------------------------
+
+
+def test_score_boxes_gives_one_float_per_box(small_image):
+    cropper = SmartCropper(model="spectral", faces=False)
+    boxes = [(0, 0, 100, 100), Box(150, 50, 300, 200), (10.5, 0, 300, 199.5)]
+    scores = cropper.score_boxes(small_image, boxes)
+    assert scores.shape == (3,)
+    assert scores.dtype == np.float64
+    assert np.isfinite(scores).all()
+    assert cropper.score_boxes(small_image, (0, 0, 100, 100)).shape == (1,)
+    assert cropper.score_boxes(small_image, Box(0, 0, 100, 100))[0] == pytest.approx(scores[0])
+    as_array = cropper.score_boxes(small_image, np.array([[0, 0, 100, 100], [150, 50, 300, 200]]))
+    np.testing.assert_allclose(as_array, scores[:2])
+
+
+@pytest.mark.parametrize(
+    ("boxes", "message"),
+    [
+        ([(0, 0, 301, 100)], "outside the 300x200 image"),
+        ([(-1, 0, 100, 100)], "outside the 300x200 image"),
+        ([(0, 0, 100, 100), (50, 50, 50, 60)], r"\(50, 50, 50, 60\) is empty"),
+        ([(0, 0, float("nan"), 100)], "finite"),
+        ([(0, 0, 100)], "shape"),
+        ([], "shape"),
+        ("abcd", "expected"),
+    ],
+)
+def test_score_boxes_rejects_bad_boxes(small_image, boxes, message):
+    cropper = SmartCropper(model="centre", faces=False)
+    with pytest.raises(InvalidBoxError, match=message):
+        cropper.score_boxes(small_image, boxes)
+
+
+@pytest.mark.parametrize(("aspect", "zoom"), [("1:1", 1.0), ("16:9", 0.6), ("4:5", 0.8)])
+def test_the_crops_own_box_scores_highest_among_boxes_of_its_size(small_image, aspect, zoom):
+    cropper = SmartCropper(model="spectral", faces=False)
+    result = cropper.crop(small_image, aspect, zoom=zoom)
+    others = generate_candidates((300, 200), result.aspect, zoom, max_positions=40).boxes
+    own = cropper.score_boxes(small_image, [result.box])[0]
+    assert own == pytest.approx(result.score)
+    assert own >= cropper.score_boxes(small_image, others).max() - 1e-12
+
+
+def test_score_boxes_ranks_a_box_on_the_blob_above_one_beside_it(small_image):
+    cropper = SmartCropper(model=BrightnessSaliency(), faces=False)
+    on_blob, beside = cropper.score_boxes(small_image, [(180, 50, 280, 150), (20, 50, 120, 150)])
+    assert on_blob > beside
+
+
+def test_score_boxes_takes_an_analysis(small_image):
+    cropper = SmartCropper(model="spectral", faces=False)
+    analysis = cropper.analyze(small_image)
+    boxes = [(0, 0, 100, 100), (100, 0, 300, 200)]
+    np.testing.assert_allclose(
+        cropper.score_boxes(analysis, boxes), cropper.score_boxes(small_image, boxes)
+    )
+
+
+# --- boosts and the analysis cache ----------------------------------------------------------
+
+
+def test_boosts_do_not_poison_the_analysis_cache(small_image):
+    model = CountingModel(CentrePriorSaliency())
+    cropper = SmartCropper(model=model, faces=False)
+    plain_first = cropper.crop(small_image, "1:1", details=True)
+    boosted = cropper.crop(small_image, "1:1", boosts=[Focus(20, 20, weight=3)], details=True)
+    plain_after = cropper.crop(small_image, "1:1", details=True)
+    assert model.calls == 1  # the boosted call reused the cached analysis...
+    assert boosted.box != plain_after.box
+    assert boosted.box.left == 0
+    fresh = SmartCropper(model="centre", faces=False).crop(small_image, "1:1", details=True)
+    assert plain_after == fresh  # ...and left it as it was
+    assert plain_after == plain_first
+    np.testing.assert_array_equal(plain_after.saliency, fresh.saliency)
+    assert not np.array_equal(boosted.saliency, fresh.saliency)
+
+
+def test_boosts_are_honoured_after_a_plain_crop_of_the_same_image(small_image):
+    cropper = SmartCropper(model="centre", faces=False)
+    cropper.crop(small_image, "1:1")
+    boosted = cropper.crop(small_image, "1:1", boosts=[Focus(280, 100, weight=2)])
+    assert boosted.box.right == 300

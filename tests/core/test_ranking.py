@@ -1,176 +1,305 @@
-"""Scoring windows: keep the looks, do not cut what people look at, never cut a face."""
+"""Rankers: features -> scores, their JSON form, the hand-set and the shipped ranker."""
 
 from __future__ import annotations
+
+import json
+from pathlib import Path
 
 import numpy as np
 import pytest
 
-from smartcrop_core.analysis import Analysis
-from smartcrop_core.candidates import Candidates, generate_candidates
-from smartcrop_core.imaging import WorkingImage
-from smartcrop_core.ranking import RankingWeights, score_windows, window_features
-from tests.support import face_at
+from smartcrop_core import SmartCropper, WeightsUnavailableError
+from smartcrop_core.ranking import HAND_SET, SHIPPED_RANKER, Ranker, load_ranker
+from smartcrop_core.window_features import FEATURE_NAMES, window_features
+from tests.core.ranking_support import analysis_of, gaussian
+from tests.support import FixedFaces, blob_image, face_at
 
 
-def _analysis(saliency: np.ndarray, original_size: tuple[int, int] | None = None) -> Analysis:
-    height, width = saliency.shape
-    working = WorkingImage(np.zeros((height, width, 3), np.uint8), original_size or (width, height))
-    return Analysis(working).evolve(saliency=saliency)
+def _features(**values: list[float]) -> np.ndarray:
+    """Feature rows with the named columns set (the others 0)."""
+    count = len(next(iter(values.values())))
+    rows = np.zeros((count, len(FEATURE_NAMES)))
+    for name, column in values.items():
+        rows[:, FEATURE_NAMES.index(name)] = column
+    return rows
 
 
-def _best(analysis: Analysis, candidates: Candidates, weights: RankingWeights | None = None):
-    return candidates.boxes[int(np.argmax(score_windows(analysis, candidates, weights)))]
+def _two_layer() -> Ranker:
+    return Ranker(
+        feature_names=("mass", "faces_cut"),
+        mean=np.array([0.5, 0.1]),
+        scale=np.array([0.25, 0.5]),
+        layers=(
+            (np.array([[1.0, -2.0, 0.5], [0.3, 0.7, -1.0]]), np.array([0.1, 0.0, -0.2])),
+            (np.array([[2.0], [-1.0], [0.5]]), np.array([0.25])),
+        ),
+        info={"seed": 7, "note": "made by hand"},
+    )
 
 
-def _share_inside(box, left: int, right: int) -> float:
-    """Share of the columns ``left:right`` inside ``box``'s columns."""
-    return max(0, min(box[2], right) - max(box[0], left)) / (right - left)
+# --- scoring --------------------------------------------------------------------------------
 
 
-def test_window_holding_a_saliency_blob_wins():
-    saliency = np.zeros((100, 300), np.float32)
-    saliency[40:60, 230:250] = 1
-    best = _best(_analysis(saliency), generate_candidates((300, 100), 1.0))
-    assert best[0] <= 230
-    assert best[2] >= 250
+def test_linear_ranker_scores_are_weighted_sums_of_its_features():
+    ranker = Ranker.linear({"mass": 2.0, "border": -0.5, "offset_y": 1.0})
+    features = _features(
+        mass=[0.5, 1.0, 0.0], border=[0.0, 0.2, 1.0], offset_y=[0.1, -0.2, 0.0], thirds=[9, 9, 9]
+    )
+    np.testing.assert_allclose(ranker.score(features), [1.1, 1.7, -0.5])
+    assert ranker.feature_names == ("mass", "border", "offset_y")
 
 
-def test_blob_is_kept_when_boxes_are_in_original_pixels():
-    saliency = np.zeros((100, 300), np.float32)
-    saliency[40:60, 30:50] = 1  # on the left, in analysis pixels
-    analysis = _analysis(saliency, original_size=(1200, 400))
-    best = _best(analysis, generate_candidates((1200, 400), 1.0))
-    assert best[2] - best[0] == 400
-    assert best[0] <= 120  # 30 analysis px = 120 original px
-    assert best[2] >= 200
+def test_linear_ranker_ignores_features_it_does_not_read():
+    ranker = Ranker.linear({"mass": 1.0})
+    plain = _features(mass=[0.3, 0.6])
+    noisy = plain + np.random.default_rng(0).random(plain.shape)
+    noisy[:, FEATURE_NAMES.index("mass")] = [0.3, 0.6]
+    np.testing.assert_allclose(ranker.score(noisy), ranker.score(plain))
 
 
-def test_centred_saliency_gets_a_centred_crop():
-    rows, cols = np.mgrid[0:100, 0:300]
-    saliency = np.exp(-(((cols - 150) / 60.0) ** 2) - ((rows - 50) / 30.0) ** 2)
-    best = _best(_analysis(saliency.astype(np.float32)), generate_candidates((300, 100), 1.0))
-    assert abs((best[0] + best[2]) / 2 - 150) <= 1
+def test_two_layer_ranker_standardises_then_applies_tanh_between_layers():
+    ranker = _two_layer()
+    features = _features(mass=[0.9, 0.2], faces_cut=[0.0, 0.6], border=[5.0, 5.0])
+    (first, first_bias), (second, second_bias) = ranker.layers
+    expected = []
+    for mass, cut in ((0.9, 0.0), (0.2, 0.6)):
+        inputs = np.array([(mass - 0.5) / 0.25, (cut - 0.1) / 0.5])
+        hidden = np.tanh(inputs @ first + first_bias)
+        expected.append(float(hidden @ second[:, 0] + second_bias[0]))
+    np.testing.assert_allclose(ranker.score(features), expected)
+    # Written out for the first row: inputs (1.6, -0.2).
+    hidden = np.tanh([1.6 - 0.06 + 0.1, -3.2 - 0.14, 0.8 + 0.2 - 0.2])
+    assert ranker.score(features)[0] == pytest.approx(
+        2 * hidden[0] - hidden[1] + 0.5 * hidden[2] + 0.25
+    )
 
 
-def test_featureless_image_gets_a_centred_crop():
-    analysis = _analysis(np.ones((100, 300), np.float32))
-    best = _best(analysis, generate_candidates((300, 100), 1.0))
-    assert abs((best[0] + best[2]) / 2 - 150) <= 1
+def test_score_takes_any_number_of_windows():
+    assert HAND_SET.score(np.zeros((0, len(FEATURE_NAMES)))).shape == (0,)
+    assert HAND_SET.score(np.zeros((5, len(FEATURE_NAMES)))).shape == (5,)
 
 
-def test_border_term_moves_the_window_off_a_blob_it_would_cut():
-    # P is small and strong, Q a wider blob 95 px to its right: no 100 px window holds both.
-    saliency = np.zeros((100, 300), np.float32)
-    saliency[40:60, 150:160] = 0.5 / 200
-    saliency[40:60, 245:265] = 0.5 / 400
-    analysis = _analysis(saliency)
-    candidates = generate_candidates((300, 100), 1.0)
-
-    greedy = _best(analysis, candidates, RankingWeights(border=0.0))
-    assert 0 < _share_inside(greedy, 245, 265) < 1  # most mass, but Q is cut in two
-
-    careful = _best(analysis, candidates, RankingWeights(border=1.0, border_band=0.05))
-    for left, right in ((150, 160), (245, 265)):
-        assert _share_inside(careful, left, right) in (0.0, 1.0)
-    assert _share_inside(careful, 150, 160) == 1.0 or _share_inside(careful, 245, 265) == 1.0
+def test_hand_set_ranker_prefers_mass_and_whole_faces():
+    features = _features(
+        mass=[0.8, 0.6, 0.8, 0.8],
+        faces_kept=[0.0, 0.0, 1.0, 0.5],
+        faces_cut=[0.0, 0.0, 0.0, 1.0],
+        border=[0.0, 0.0, 0.0, 0.0],
+    )
+    scores = HAND_SET.score(features)
+    assert scores[0] > scores[1]  # more looks kept
+    assert scores[2] > scores[0]  # a face kept
+    assert scores[2] > scores[3]  # a face kept whole, not cut
 
 
-def test_edges_on_the_image_border_cut_nothing():
-    saliency = np.zeros((100, 200), np.float32)
-    saliency[:, :5] = 1  # all the looks at the very left edge
-    analysis = _analysis(saliency)
-    candidates = Candidates(1.0, 1.0, np.array([[0, 0, 100, 100], [3, 0, 103, 100]]))
-    features = window_features(analysis, candidates)
-    assert features.border_mass[0] == pytest.approx(0.0, abs=1e-9)
-    assert features.border_mass[1] > 0.1
-    assert features.mass[0] == pytest.approx(1.0, abs=1e-6)
+# --- descriptions and files -----------------------------------------------------------------
 
 
-def test_features_have_one_value_per_window():
-    saliency = np.random.default_rng(0).random((60, 80)).astype(np.float32)
-    analysis = _analysis(saliency)
-    candidates = generate_candidates((80, 60), 1.0, 0.5)
-    features = window_features(analysis, candidates)
-    count = len(candidates.boxes)
-    for values in (
-        features.mass,
-        features.border_mass,
-        features.faces_kept,
-        features.faces_cut,
-        features.centre_distance,
-    ):
-        assert values.shape == (count,)
-        assert np.isfinite(values).all()
-    assert (features.mass > 0).all()
-    assert (features.mass <= 1 + 1e-6).all()
-    assert (features.border_mass >= -1e-9).all()
-    np.testing.assert_array_equal(features.faces_kept, 0)  # no faces, no face terms
-    assert score_windows(analysis, candidates).shape == (count,)
+def _assert_same(a: Ranker, b: Ranker) -> None:
+    assert a.feature_names == b.feature_names
+    np.testing.assert_array_equal(a.mean, b.mean)
+    np.testing.assert_array_equal(a.scale, b.scale)
+    assert len(a.layers) == len(b.layers)
+    for (weights_a, bias_a), (weights_b, bias_b) in zip(a.layers, b.layers, strict=True):
+        np.testing.assert_array_equal(weights_a, weights_b)
+        np.testing.assert_array_equal(bias_a, bias_b)
+    assert a.info == b.info
 
 
-def test_mass_of_a_window_is_the_share_of_looks_inside():
-    saliency = np.ones((100, 200), np.float32)
-    analysis = _analysis(saliency)
-    candidates = Candidates(1.0, 0.5, np.array([[0, 0, 50, 50], [50, 25, 150, 75]]))
-    features = window_features(analysis, candidates)
-    np.testing.assert_allclose(features.mass, [0.125, 0.25], atol=1e-6)
+def test_to_dict_from_dict_round_trip():
+    ranker = _two_layer()
+    document = ranker.to_dict()
+    json.dumps(document)  # JSON-ready
+    again = Ranker.from_dict(document)
+    _assert_same(ranker, again)
+    features = np.random.default_rng(1).random((20, len(FEATURE_NAMES)))
+    np.testing.assert_allclose(again.score(features), ranker.score(features))
 
 
-def test_window_features_need_a_saliency_map():
-    analysis = Analysis(WorkingImage(np.zeros((10, 10, 3), np.uint8), (10, 10)))
-    with pytest.raises(ValueError, match="saliency"):
-        window_features(analysis, generate_candidates((10, 10), 1.0))
+def test_save_and_load_ranker_round_trip(tmp_path):
+    ranker = _two_layer()
+    path = ranker.save(tmp_path / "mine.json")
+    assert path == tmp_path / "mine.json"
+    json.loads(path.read_text())
+    for source in (path, str(path)):
+        loaded = load_ranker(source)
+        _assert_same(ranker, loaded)
 
 
-@pytest.fixture
-def face_analysis() -> Analysis:
-    """Flat saliency over 400x100 and one face at x 150-190, y 30-70."""
-    analysis = _analysis(np.ones((100, 400), np.float32))
-    return analysis.evolve(faces=(face_at(150, 30, 190, 70, score=0.9),))
+def test_load_ranker_passes_a_ranker_through():
+    ranker = _two_layer()
+    assert load_ranker(ranker) is ranker
 
 
-def test_face_half_inside_is_penalised_against_face_fully_inside(face_analysis):
-    # Both windows cut the image on the left and the right, so only the face differs.
-    candidates = Candidates(1.0, 1.0, np.array([[120, 0, 220, 100], [170, 0, 270, 100]]))
-    features = window_features(face_analysis, candidates)
-    assert features.faces_kept[0] == pytest.approx(1.0)
-    assert features.faces_kept[1] == pytest.approx(0.5, abs=0.01)
-    assert features.faces_cut[0] == pytest.approx(0.0)
-    assert features.faces_cut[1] > 0.5
-    scores = score_windows(face_analysis, candidates)
-    assert scores[0] > scores[1]
-    assert features.mass[0] == pytest.approx(features.mass[1])
+def test_hand_set_by_name():
+    assert load_ranker("hand-set") is HAND_SET
+    assert set(HAND_SET.feature_names) == {"mass", "border", "faces_kept", "faces_cut"}
 
 
-def test_face_entirely_outside_is_not_cut(face_analysis):
-    candidates = Candidates(1.0, 1.0, np.array([[250, 0, 350, 100]]))
-    features = window_features(face_analysis, candidates)
-    assert features.faces_kept[0] == pytest.approx(0.0)
-    assert features.faces_cut[0] == pytest.approx(0.0)
+def test_load_ranker_of_a_missing_file_says_where_it_looked(tmp_path):
+    missing = tmp_path / "nowhere.json"
+    with pytest.raises(WeightsUnavailableError, match=r"nowhere\.json"):
+        load_ranker(missing)
+    with pytest.raises(WeightsUnavailableError):
+        load_ranker(tmp_path)  # a folder is not a ranker file either
 
 
-def test_best_window_keeps_the_face_on_flat_saliency(face_analysis):
-    best = _best(face_analysis, generate_candidates((400, 100), 1.0))
-    assert face_analysis.faces[0].fraction_inside(_box(best)) == 1.0
+def test_load_ranker_of_a_file_that_is_not_json_is_a_value_error(tmp_path):
+    path = tmp_path / "broken.json"
+    path.write_text("{not json")
+    with pytest.raises(ValueError, match=r"broken\.json"):
+        load_ranker(path)
 
 
-def test_face_weights_of_zero_ignore_faces(face_analysis):
-    weights = RankingWeights(face_kept=0.0, face_cut=0.0)
-    candidates = generate_candidates((400, 100), 1.0)
-    with_faces = score_windows(face_analysis, candidates, weights)
-    without_faces = score_windows(face_analysis.evolve(faces=()), candidates, weights)
-    np.testing.assert_allclose(with_faces, without_faces)
+def test_load_ranker_of_json_that_is_not_a_ranker_is_a_value_error(tmp_path):
+    for name, text in (("list.json", "[1, 2]"), ("empty.json", "{}"), ("number.json", "3")):
+        path = tmp_path / name
+        path.write_text(text)
+        with pytest.raises(ValueError, match="not a ranker description"):
+            load_ranker(path)
 
 
-def test_face_term_uses_original_pixels_when_the_analysis_is_smaller():
-    analysis = _analysis(np.ones((100, 400), np.float32), original_size=(800, 200))
-    analysis = analysis.evolve(faces=(face_at(20, 30, 60, 70),))  # analysis px: x 40-120 orig.
-    best = _best(analysis, generate_candidates((800, 200), 1.0))
-    assert best[0] <= 40
-    assert best[2] >= 120
+def _described(**changes) -> dict:
+    document = json.loads(json.dumps(HAND_SET.to_dict()))
+    document.update(changes)
+    return document
 
 
-def _box(row):
-    from smartcrop_core import Box
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"feature_names": ["mass", "bogus", "faces_kept", "faces_cut"]}, "unknown features"),
+        ({"mean": [0, 0, 0]}, "mean and a scale"),
+        ({"scale": [1, 1, 1, 1, 1]}, "mean and a scale"),
+        ({"layers": [{"weights": [[1], [2], [3]], "bias": [0]}]}, "does not take 4 inputs"),
+        ({"layers": [{"weights": [[1]] * 4, "bias": [0, 0]}]}, "does not take 4 inputs"),
+        (
+            {
+                "layers": [
+                    {"weights": [[1, 0]] * 4, "bias": [0, 0]},
+                    {"weights": [[1], [1], [1]], "bias": [0]},
+                ]
+            },
+            "does not take 2 inputs",
+        ),
+        ({"layers": [{"weights": [[1, 1]] * 4, "bias": [0, 0]}]}, "one score, gives 2"),
+        ({"layers": []}, "one score, gives 4"),
+    ],
+    ids=[
+        "unknown-feature",
+        "short-mean",
+        "long-scale",
+        "too-few-inputs",
+        "bias-shape",
+        "hidden-mismatch",
+        "two-wide-output",
+        "no-layers",
+    ],
+)
+def test_bad_descriptions_raise_value_error(changes, message):
+    with pytest.raises(ValueError, match=message):
+        Ranker.from_dict(_described(**changes))
 
-    return Box(*(int(value) for value in row))
+
+@pytest.mark.parametrize("key", ["feature_names", "mean", "scale", "layers"])
+def test_descriptions_missing_a_key_raise_value_error(key):
+    document = _described()
+    del document[key]
+    with pytest.raises(ValueError, match=f"not a ranker description.*{key}"):
+        Ranker.from_dict(document)
+
+
+def test_a_layer_missing_its_bias_raises_value_error():
+    with pytest.raises(ValueError, match="bias"):
+        Ranker.from_dict(_described(layers=[{"weights": [[1.0]] * 4}]))
+
+
+def test_info_is_optional():
+    document = _described()
+    del document["info"]
+    assert Ranker.from_dict(document).info == {}
+
+
+def test_a_one_dimensional_layer_raises_value_error():
+    with pytest.raises(ValueError):
+        Ranker.from_dict(_described(layers=[{"weights": [1.0, -0.1, 0.1, -0.15], "bias": [0]}]))
+
+
+# --- the shipped ranker: only what any sensible ranker has ----------------------------------
+
+
+@pytest.fixture(scope="module")
+def shipped() -> Ranker:
+    return load_ranker()
+
+
+def test_the_package_ships_a_ranker_file():
+    from importlib import resources
+
+    assert resources.files("smartcrop_core.ranker_weights").joinpath(SHIPPED_RANKER).is_file()
+
+
+def test_shipped_ranker_loads_and_reads_known_features(shipped):
+    assert shipped.feature_names
+    assert set(shipped.feature_names) <= set(FEATURE_NAMES)
+    assert isinstance(shipped.info, dict)
+    assert SmartCropper(model="centre", faces=False).ranker.to_dict() == shipped.to_dict()
+
+
+def test_shipped_ranker_gives_finite_scores_that_depend_on_the_window(shipped):
+    analysis = analysis_of(gaussian(90, 160, 120, 40, 10), faces=(face_at(20, 30, 50, 70),))
+    boxes = np.array([[0, 0, 90, 90], [70, 0, 160, 90], [35, 0, 125, 90], [10, 20, 60, 70]])
+    scores = shipped.score(window_features(analysis, boxes))
+    assert scores.shape == (4,)
+    assert np.isfinite(scores).all()
+    assert np.ptp(scores) > 0
+
+
+def test_shipped_ranker_prefers_the_window_holding_a_lone_blob(shipped):
+    analysis = analysis_of(gaussian(100, 300, 250, 50, 8))
+    features = window_features(analysis, np.array([[0, 0, 100, 100], [200, 0, 300, 100]]))
+    scores = shipped.score(features)
+    assert scores[1] > scores[0]
+
+
+class _FlatSaliency:
+    """Looks spread evenly over the image: nothing but the faces to go by."""
+
+    def predict(self, rgb: np.ndarray) -> np.ndarray:
+        return np.full(rgb.shape[:2], 1.0 / (rgb.shape[0] * rgb.shape[1]), np.float32)
+
+
+class _BrightSaliency:
+    """Looks where the image is bright."""
+
+    def predict(self, rgb: np.ndarray) -> np.ndarray:
+        density = (rgb.mean(axis=2) / 255.0) ** 4 + 1e-9
+        return (density / density.sum()).astype(np.float32)
+
+
+def test_default_cropper_keeps_a_lone_salient_blob():
+    image = blob_image(400, 200, centre=(340, 60), radius=15)  # x 325-355, y 45-75
+    result = SmartCropper(model=_BrightSaliency(), faces=False).crop(image, "1:1", zoom=0.6)
+    box = result.box
+    assert box.left <= 325 and box.right >= 355
+    assert box.upper <= 45 and box.lower >= 75
+
+
+def test_default_cropper_keeps_a_face_on_flat_saliency():
+    face = face_at(250, 70, 290, 120)
+    cropper = SmartCropper(model=_FlatSaliency(), face_detector=FixedFaces(face))
+    image = np.full((200, 400, 3), 128, np.uint8)
+    for aspect in ("1:1", "9:16"):
+        result = cropper.crop(image, aspect)
+        assert result.faces[0].fraction_inside(result.box) == 1.0
+
+
+def test_cropper_takes_a_ranker_by_name_path_or_object(tmp_path):
+    ranker = Ranker.linear({"mass": 1.0, "offset_x": -1.0})
+    path = ranker.save(tmp_path / "r.json")
+    assert SmartCropper(model="centre", faces=False, ranker="hand-set").ranker is HAND_SET
+    assert SmartCropper(model="centre", faces=False, ranker=ranker).ranker is ranker
+    from_file = SmartCropper(model="centre", faces=False, ranker=path).ranker
+    assert from_file.feature_names == ("mass", "offset_x")
+    with pytest.raises(WeightsUnavailableError):
+        SmartCropper(model="centre", faces=False, ranker=Path(tmp_path / "missing.json"))

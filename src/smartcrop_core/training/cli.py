@@ -1,7 +1,15 @@
-"""``smartcrop-train``: train and evaluate the project's saliency models.
+"""``smartcrop-train``: train the project's saliency models and window ranker.
 
 Examples
 --------
+Train the window ranker on the train splits, with the default saliency model and faces::
+
+    smartcrop-train ranker --out runs/ranker \\
+        --data ../shared/data/fixations/mit1003 --data ../shared/data/fixations/osie \\
+        --data ../shared/data/fixations/nus_scene --data ../shared/data/fixations/eyecrowd
+    smartcrop-train ship-ranker --run runs/ranker
+
+
 Train the student on the train splits of the four shared sets, distilled from FastGaze::
 
     smartcrop-train saliency --arch student --teacher fastgaze --out runs/student \\
@@ -56,7 +64,76 @@ def build_parser() -> argparse.ArgumentParser:
         help="weaken (<1) the learned centre bias at inference",
     )
     ship.add_argument("--note", default="", help="how the settings were chosen")
+    centre = commands.add_parser(
+        "centre-scale",
+        help="choose a run's inference centre-bias scale on its held-out train images",
+    )
+    centre.add_argument("--run", required=True, help="a finished saliency run's --out folder")
+    centre.add_argument("--scale", type=float, action="append", help="a scale to try; repeatable")
+    _add_ranker_commands(commands)
     return parser
+
+
+def _add_ranker_commands(commands) -> None:
+    from .ranker_train import RankerConfig
+
+    defaults = RankerConfig(data=[], output="")
+    ranker = commands.add_parser(
+        "ranker", help="train the window ranker on fixations (and crop benchmarks)"
+    )
+    ranker.add_argument(
+        "--data", action="append", required=True, help="fixation dataset folder; repeatable"
+    )
+    ranker.add_argument("--out", required=True, help="folder for the ranker, its log and cache")
+    ranker.add_argument(
+        "--crops",
+        action="append",
+        default=[],
+        help="GAICD, FCDB or FLMS folder whose images are on disk: adds their preferences",
+    )
+    ranker.add_argument("--model", help="saliency model to measure windows with (default: ours)")
+    ranker.add_argument("--no-faces", action="store_true", help="measure without face detection")
+    ranker.add_argument("--hidden", type=int, default=defaults.hidden, help="0 = linear")
+    ranker.add_argument("--temperature", type=float, default=defaults.temperature)
+    ranker.add_argument("--face-penalty", type=float, default=defaults.face_penalty)
+    ranker.add_argument("--epochs", type=int, default=defaults.epochs)
+    ranker.add_argument("--lr", type=float, default=defaults.learning_rate)
+    ranker.add_argument("--seed", type=int, default=defaults.seed)
+    ranker.add_argument("--threads", type=int, default=defaults.threads)
+    ranker.add_argument("--limit", type=int, help="at most this many images per dataset")
+    ship = commands.add_parser("ship-ranker", help="copy a trained ranker into the package")
+    ship.add_argument("--run", required=True, help="the ranker run's --out folder")
+    ship.add_argument("--note", default="", help="how the settings were chosen")
+
+
+def _run_ranker_command(args) -> int:
+    from pathlib import Path
+
+    from .ranker_train import RankerConfig, train_ranker
+
+    if args.command == "ship-ranker":
+        from .ship import ship_ranker
+
+        package = Path(__file__).resolve().parents[1] / "ranker_weights"
+        print(ship_ranker(args.run, package, note=args.note))
+        return 0
+    config = RankerConfig(
+        data=args.data,
+        output=args.out,
+        model=args.model,
+        faces=not args.no_faces,
+        hidden=args.hidden,
+        temperature=args.temperature,
+        face_penalty=args.face_penalty,
+        epochs=args.epochs,
+        learning_rate=args.lr,
+        seed=args.seed,
+        threads=args.threads,
+        limit=args.limit,
+        crops=args.crops,
+    )
+    print(train_ranker(config))
+    return 0
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -67,6 +144,20 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(message)s", stream=sys.stderr, force=True
     )
+    if args.command in ("ranker", "ship-ranker"):
+        return _run_ranker_command(args)
+    if args.command == "centre-scale":
+        from .centre_scale import (
+            DEFAULT_SCALES,
+            choose_centre_scale,
+            format_sweep,
+            sweep_centre_scale,
+        )
+
+        sweep = sweep_centre_scale(args.run, args.scale or DEFAULT_SCALES)
+        print(format_sweep(sweep))
+        print(f"chosen centre-bias scale: {choose_centre_scale(sweep):g}")
+        return 0
     if args.command == "ship":
         from pathlib import Path
 

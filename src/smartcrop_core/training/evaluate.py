@@ -33,7 +33,13 @@ from ..saliency import FALLBACK_MODEL, SaliencyModel, get_model
 from .data import FixationSample, load_fixation_dataset
 from .metrics import METRIC_NAMES, fixation_metrics, resize_map
 
-__all__ = ["EvaluationReport", "evaluate_model", "main", "shuffled_negatives"]
+__all__ = [
+    "EvaluationReport",
+    "evaluate_model",
+    "evaluate_samples",
+    "main",
+    "shuffled_negatives",
+]
 
 #: The baseline of the information gain: what a model knows beyond "look at the middle".
 BASELINE_MODEL = "centre"
@@ -222,23 +228,43 @@ def evaluate_model(
             f"the weights of model {model!r} are unavailable, so it cannot be evaluated; "
             f"set SMARTCROP_WEIGHTS_DIR to the folder that holds them"
         )
-    baseline = get_model(BASELINE_MODEL)
-    rng = np.random.default_rng(seed)
-    per_image: dict[str, list[dict[str, float]]] = {}
-    times_s: dict[str, list[float]] = {}
+    groups = []
     for folder in datasets:
         samples = load_fixation_dataset(folder, splits=(split,), limit=limit)
         if not samples:
             raise ValueError(f"{folder} has no images in the {split!r} split")
+        groups.append(samples)
+    return evaluate_samples(predictor, groups, name=name, split=split, seed=seed)
+
+
+def evaluate_samples(
+    model: SaliencyModel,
+    groups: Sequence[Sequence[FixationSample]],
+    *,
+    name: str,
+    split: str,
+    seed: int = 0,
+) -> EvaluationReport:
+    """Score a saliency model on groups of samples, one group per dataset.
+
+    The shuffled AUC of an image draws its negatives from the other images of its group.
+    :func:`evaluate_model` is this on the images of dataset folders; this form scores any
+    chosen images, such as the held-out part of a training split.
+    """
+    baseline = get_model(BASELINE_MODEL)
+    rng = np.random.default_rng(seed)
+    per_image: dict[str, list[dict[str, float]]] = {}
+    times_s: dict[str, list[float]] = {}
+    for samples in groups:
         dataset = samples[0].dataset
         if dataset in per_image:
-            raise ValueError(f"dataset {dataset!r} is given twice ({folder})")
+            raise ValueError(f"dataset {dataset!r} is given twice")
         per_image[dataset], times_s[dataset] = [], []
         for index, sample in enumerate(samples):
             negatives = shuffled_negatives(samples, index, rng)
             rgb = _load_rgb(sample.path)
             started = time.perf_counter()
-            predicted = predictor.predict(rgb)
+            predicted = model.predict(rgb)
             times_s[dataset].append(time.perf_counter() - started)
             saliency_map = resize_map(predicted, sample.height, sample.width)
             baseline_map = resize_map(baseline.predict(rgb), sample.height, sample.width)

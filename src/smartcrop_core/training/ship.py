@@ -9,7 +9,7 @@ import shutil
 from pathlib import Path
 from typing import Any
 
-__all__ = ["reproduce_command", "ship_run"]
+__all__ = ["reproduce_command", "ship_ranker", "ship_run"]
 
 
 def reproduce_command(config: dict[str, Any]) -> str:
@@ -82,3 +82,16 @@ def ship_run(
     }
     (destination / f"{name}.json").write_text(json.dumps(info, indent=1) + "\n")
     return target
+
+
+def ship_ranker(run: str | Path, destination: str | Path, *, note: str = "") -> Path:
+    """Copy ``run/ranker.json`` to ``destination/ranker.json``, adding ``note`` and the date.
+
+    The ranker's ``info`` already holds the command, data, seed and held-out scores.
+    """
+    from ..ranking import SHIPPED_RANKER, load_ranker
+
+    ranker = load_ranker(Path(run) / "ranker.json")
+    info = {**ranker.info, "note": note, "shipped": datetime.date.today().isoformat()}
+    shipped = type(ranker)(ranker.feature_names, ranker.mean, ranker.scale, ranker.layers, info)
+    return shipped.save(Path(destination) / SHIPPED_RANKER)

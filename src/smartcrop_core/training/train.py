@@ -31,6 +31,7 @@ from ..saliency.nets.architectures import (
 )
 from ..saliency.priors import centre_log_prior
 from .data import (
+    FixationSample,
     TrainingImage,
     augment,
     batches,
@@ -39,7 +40,14 @@ from .data import (
 )
 from .losses import blurred_fixation_maps, distillation_kl, fixation_log_likelihood
 
-__all__ = ["ARCHITECTURES", "TrainConfig", "load_run", "load_trained", "train"]
+__all__ = [
+    "ARCHITECTURES",
+    "TrainConfig",
+    "load_run",
+    "load_trained",
+    "split_samples",
+    "train",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -249,18 +257,39 @@ def _log_normalise(logits: torch.Tensor) -> torch.Tensor:
     return (flat - torch.logsumexp(flat, dim=1, keepdim=True)).view_as(logits)
 
 
-def _load_images(
-    config: TrainConfig, output: Path
-) -> tuple[list[TrainingImage], list[TrainingImage]]:
-    samples = [
+def split_samples(config: TrainConfig) -> tuple[list[FixationSample], list[FixationSample]]:
+    """The train-split samples of a run's datasets: ``(training, held out)``, by its seed.
+
+    The held-out share (``config.holdout``) picks the epoch and any inference setting; the
+    ``val`` split is never read.
+    """
+    samples = _train_samples(config)
+    held = _held_out(len(samples), config)
+    training = [sample for i, sample in enumerate(samples) if i not in held]
+    holdout = [sample for i, sample in enumerate(samples) if i in held]
+    return training, holdout
+
+
+def _train_samples(config: TrainConfig) -> list[FixationSample]:
+    return [
         sample
         for folder in config.data
         for sample in load_fixation_dataset(folder, ("train",), config.limit)
     ]
-    datasets = sorted({sample.dataset for sample in samples})
-    order = list(range(len(samples)))
+
+
+def _held_out(count: int, config: TrainConfig) -> set[int]:
+    order = list(range(count))
     random.Random(config.seed).shuffle(order)
-    held = set(order[: round(config.holdout * len(samples))])
+    return set(order[: round(config.holdout * count)])
+
+
+def _load_images(
+    config: TrainConfig, output: Path
+) -> tuple[list[TrainingImage], list[TrainingImage]]:
+    samples = _train_samples(config)
+    held = _held_out(len(samples), config)
+    datasets = sorted({sample.dataset for sample in samples})
     images = prepare_training_images(samples, datasets, config.input_size)
     for name in config.teachers:
         _attach_teacher(name, samples, images, output)

@@ -1,0 +1,1 @@
+"""The shipped window ranker (``ranker.json``), trained by ``smartcrop-train ranker``."""

@@ -1,0 +1,307 @@
+"""What a candidate window keeps and cuts: the measurements the ranker scores.
+
+Every feature of every window is computed at once from integral images of the analysis's
+saliency map (a density summing to 1) on a coarse grid, built once per image by
+:class:`WindowMeasurer`, so that a thousand windows cost about a millisecond:
+
+``mass``
+    Share of the predicted looks inside the window.
+``peak_mass``
+    The same for the squared map: rewards keeping the peaks, not just diffuse mass.
+``border``
+    Saliency in thin bands just inside each window edge that cuts the image, beyond what the
+    band would hold at the image's average density: a cut through something looked at.
+``balance``
+    Distance from the window's centre to the centroid of the saliency it keeps, in window
+    sizes (0 = the kept saliency is centred).
+``thirds``
+    Distance from that centroid to the nearest rule-of-thirds point, in window sizes.
+``centre_prior``
+    Mass of a centred Gaussian (a quarter of each side wide) inside the window: where people
+    look in any photo, whatever it shows.
+``offset_x``, ``offset_y``
+    Unsigned horizontal and signed vertical distance of the window's centre from the image's
+    centre, in image sizes (negative ``offset_y`` = the window sits high).
+``faces_kept``, ``faces_cut``
+    Shares of face importance (confidence x square root of area) inside the window and cut
+    by it (between 10 % and 90 % inside, ramping to 0 at 0 % and 100 %). Faces
+    grow by margins first: detectors box a face tightly, people's idea of it includes hair
+    and chin.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .analysis import Analysis
+from .imaging import resize_float_map
+
+__all__ = [
+    "FEATURE_NAMES",
+    "MEASURE_SIZE",
+    "FeatureSettings",
+    "WindowMeasurer",
+    "box_sums",
+    "integral_image",
+    "window_features",
+]
+
+FEATURE_NAMES: tuple[str, ...] = (
+    "mass",
+    "peak_mass",
+    "border",
+    "balance",
+    "thirds",
+    "centre_prior",
+    "offset_x",
+    "offset_y",
+    "faces_kept",
+    "faces_cut",
+)
+
+_CUT_RAMP = 0.1
+_CENTRE_PRIOR_SIGMA = 0.25
+_THIRDS = np.array([(x, y) for x in (1 / 3, 2 / 3) for y in (1 / 3, 2 / 3)])
+
+
+@dataclass(frozen=True)
+class FeatureSettings:
+    """How the features are measured (not learned; the ranker was trained with these).
+
+    Attributes
+    ----------
+    border_band : float
+        Width of the edge bands of ``border``, as a share of the window's shorter side.
+    face_margin_side, face_margin_top, face_margin_bottom : float
+        Growth of each face box before ``faces_kept`` / ``faces_cut``, as shares of the
+        face's width (sides) and height (top, bottom).
+    """
+
+    border_band: float = 0.03
+    face_margin_side: float = 0.3
+    face_margin_top: float = 0.45
+    face_margin_bottom: float = 0.15
+
+
+#: Longer side of the grid the windows are measured on. Saliency maps are smooth (networks
+#: predict them at 1/8 of the image), so a coarse grid loses nothing and keeps the integral
+#: images cheap; window edges fall between cells and are read bilinearly.
+MEASURE_SIZE = 128
+
+
+class WindowMeasurer:
+    """Measures windows of one analysis; build once, call for every aspect and zoom.
+
+    Parameters
+    ----------
+    analysis : Analysis
+        An analysis with a saliency map (faces optional).
+    settings : FeatureSettings, optional
+        Band width and face margins; the defaults are what the shipped ranker learned with.
+    measure_size : int
+        Longer side of the measuring grid.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from smartcrop_core.analysis import Analysis
+    >>> from smartcrop_core.imaging import WorkingImage
+    >>> saliency = np.zeros((100, 200), np.float32)
+    >>> saliency[40:60, 150:170] = 1 / 400  # all the looks on a patch on the right
+    >>> analysis = Analysis(WorkingImage(np.zeros((100, 200, 3), np.uint8), (200, 100)))
+    >>> measure = WindowMeasurer(analysis.evolve(saliency=saliency))
+    >>> rows = measure(np.array([[0, 0, 100, 100], [100, 0, 200, 100]]))
+    >>> rows[:, FEATURE_NAMES.index("mass")].round(3).tolist()
+    [0.0, 1.0]
+    """
+
+    def __init__(
+        self,
+        analysis: Analysis,
+        settings: FeatureSettings | None = None,
+        *,
+        measure_size: int = MEASURE_SIZE,
+    ) -> None:
+        if analysis.saliency is None:
+            raise ValueError("the analysis has no saliency map yet; run a saliency stage first")
+        self.analysis = analysis
+        self.settings = settings or FeatureSettings()
+        saliency = _measuring_grid(analysis.saliency, measure_size)
+        height, width = saliency.shape
+        original_width, original_height = analysis.image.original_size
+        self._scale = (width / original_width, height / original_height)
+        rows, cols = np.mgrid[0:height, 0:width].astype(np.float64) + 0.5
+        squared = saliency**2
+        self._mass = integral_image(saliency)
+        self._peak = integral_image(squared / max(squared.sum(), 1e-300))
+        self._moment_x = integral_image(saliency * cols)
+        self._moment_y = integral_image(saliency * rows)
+        self._prior = integral_image(_centre_prior(height, width))
+        self._mean_density = 1.0 / saliency.size
+
+    def __call__(self, boxes: np.ndarray) -> np.ndarray:
+        """Features of ``(n, 4)`` boxes in original pixels: ``(n, len(FEATURE_NAMES))``."""
+        boxes = np.asarray(boxes, dtype=np.float64)
+        original_width, original_height = self.analysis.image.original_size
+        scale_x, scale_y = self._scale
+        left, right = boxes[:, 0] * scale_x, boxes[:, 2] * scale_x
+        upper, lower = boxes[:, 1] * scale_y, boxes[:, 3] * scale_y
+        edges = (left, upper, right, lower)
+
+        mass = box_sums(self._mass, *edges)
+        safe_mass = np.maximum(mass, 1e-12)
+        centroid_x = box_sums(self._moment_x, *edges) / safe_mass
+        centroid_y = box_sums(self._moment_y, *edges) / safe_mass
+        # Where nothing is kept, the centroid is meaningless: call it centred.
+        empty = mass < 1e-9
+        relative_x = np.where(empty, 0.5, (centroid_x - left) / (right - left))
+        relative_y = np.where(empty, 0.5, (centroid_y - upper) / (lower - upper))
+        thirds = np.min(
+            np.hypot(relative_x[:, None] - _THIRDS[:, 0], relative_y[:, None] - _THIRDS[:, 1]),
+            axis=1,
+        )
+        faces_kept, faces_cut = _face_terms(self.analysis, boxes, self.settings)
+        return np.column_stack(
+            [
+                mass,
+                box_sums(self._peak, *edges),
+                self._border(boxes, edges),
+                np.hypot(relative_x - 0.5, relative_y - 0.5),
+                thirds,
+                box_sums(self._prior, *edges),
+                np.abs((boxes[:, 0] + boxes[:, 2]) / (2 * original_width) - 0.5),
+                (boxes[:, 1] + boxes[:, 3]) / (2 * original_height) - 0.5,
+                faces_kept,
+                faces_cut,
+            ]
+        )
+
+    def _border(self, boxes: np.ndarray, edges: tuple[np.ndarray, ...]) -> np.ndarray:
+        left, upper, right, lower = edges
+        original_width, original_height = self.analysis.image.original_size
+        band = self.settings.border_band * np.minimum(right - left, lower - upper)
+        band = np.maximum(band, 0.5)
+        bands = (
+            (boxes[:, 0] > 0, (left, upper, left + band, lower)),
+            (boxes[:, 2] < original_width, (right - band, upper, right, lower)),
+            (boxes[:, 1] > 0, (left, upper, right, upper + band)),
+            (boxes[:, 3] < original_height, (left, lower - band, right, lower)),
+        )
+        border = np.zeros(len(boxes))
+        for cuts_image, (band_left, band_upper, band_right, band_lower) in bands:
+            band_mass = box_sums(self._mass, band_left, band_upper, band_right, band_lower)
+            # Only what the band holds beyond the image's average counts: on a flat map no
+            # edge cuts anything, so hugging the image border gains a window nothing.
+            expected = self._mean_density * (band_right - band_left) * (band_lower - band_upper)
+            border += cuts_image * np.clip(band_mass - expected, 0, None)
+        return border
+
+
+def window_features(
+    analysis: Analysis, boxes: np.ndarray, settings: FeatureSettings | None = None
+) -> np.ndarray:
+    """Features of ``(n, 4)`` boxes of one analysis (see :class:`WindowMeasurer`).
+
+    Build a :class:`WindowMeasurer` instead to measure several sets of windows of one image.
+    """
+    return WindowMeasurer(analysis, settings)(boxes)
+
+
+def _measuring_grid(saliency: np.ndarray, measure_size: int) -> np.ndarray:
+    height, width = saliency.shape
+    factor = measure_size / max(height, width)
+    if factor < 1:
+        size = (max(1, round(width * factor)), max(1, round(height * factor)))
+        saliency = resize_float_map(saliency, *size)
+    saliency = np.clip(saliency.astype(np.float64), 0, None)
+    total = saliency.sum()
+    return saliency / total if total > 0 else np.full(saliency.shape, 1 / saliency.size)
+
+
+def integral_image(values: np.ndarray) -> np.ndarray:
+    """Summed-area table with a zero first row and column (float64)."""
+    integral = np.zeros((values.shape[0] + 1, values.shape[1] + 1), dtype=np.float64)
+    integral[1:, 1:] = values.astype(np.float64).cumsum(0).cumsum(1)
+    return integral
+
+
+def box_sums(
+    integral: np.ndarray,
+    left: np.ndarray,
+    upper: np.ndarray,
+    right: np.ndarray,
+    lower: np.ndarray,
+) -> np.ndarray:
+    """Sums over boxes with fractional edges, by bilinear reading of an integral image.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> integral = integral_image(np.ones((4, 4)))
+    >>> box_sums(integral, np.array([0, 1.5]), np.array([0, 0]), np.array([4, 2.5]),
+    ...          np.array([4, 2])).tolist()
+    [16.0, 2.0]
+    """
+    return (
+        _read(integral, lower, right)
+        - _read(integral, upper, right)
+        - _read(integral, lower, left)
+        + _read(integral, upper, left)
+    )
+
+
+def _read(integral: np.ndarray, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
+    rows = np.clip(rows, 0, integral.shape[0] - 1)
+    cols = np.clip(cols, 0, integral.shape[1] - 1)
+    row0 = np.minimum(np.floor(rows).astype(np.int64), integral.shape[0] - 2)
+    col0 = np.minimum(np.floor(cols).astype(np.int64), integral.shape[1] - 2)
+    row_weight, col_weight = rows - row0, cols - col0
+    top = integral[row0, col0] * (1 - col_weight) + integral[row0, col0 + 1] * col_weight
+    bottom = integral[row0 + 1, col0] * (1 - col_weight) + integral[row0 + 1, col0 + 1] * col_weight
+    return top * (1 - row_weight) + bottom * row_weight
+
+
+def _centre_prior(height: int, width: int) -> np.ndarray:
+    rows = ((np.arange(height) + 0.5) / height - 0.5) / _CENTRE_PRIOR_SIGMA
+    cols = ((np.arange(width) + 0.5) / width - 0.5) / _CENTRE_PRIOR_SIGMA
+    prior = np.exp(-0.5 * (rows[:, None] ** 2 + cols[None, :] ** 2))
+    return prior / prior.sum()
+
+
+def _face_terms(
+    analysis: Analysis, boxes: np.ndarray, settings: FeatureSettings
+) -> tuple[np.ndarray, np.ndarray]:
+    """Shares of face importance kept and cut, importance = confidence x sqrt(area)."""
+    if not analysis.faces:
+        zeros = np.zeros(len(boxes))
+        return zeros, zeros
+    scale_x, scale_y = analysis.image.scale
+    side = settings.face_margin_side
+    top, bottom = settings.face_margin_top, settings.face_margin_bottom
+    width, height = analysis.image.original_size
+    faces = np.array(
+        [
+            (
+                max(0.0, (f.box[0] - side * f.width) * scale_x),
+                max(0.0, (f.box[1] - top * f.height) * scale_y),
+                min(width, (f.box[2] + side * f.width) * scale_x),
+                min(height, (f.box[3] + bottom * f.height) * scale_y),
+            )
+            for f in analysis.faces
+        ]
+    )
+    face_area = np.maximum((faces[:, 2] - faces[:, 0]) * (faces[:, 3] - faces[:, 1]), 1e-9)
+    # A big, sure face matters more than a small, doubtful one in a crowd.
+    importance = np.array([f.score for f in analysis.faces]) * np.sqrt(face_area)
+    importance = importance / importance.sum()
+    overlap_w = np.minimum(boxes[:, None, 2], faces[None, :, 2]) - np.maximum(
+        boxes[:, None, 0], faces[None, :, 0]
+    )
+    overlap_h = np.minimum(boxes[:, None, 3], faces[None, :, 3]) - np.maximum(
+        boxes[:, None, 1], faces[None, :, 1]
+    )
+    inside = np.clip(overlap_w, 0, None) * np.clip(overlap_h, 0, None) / face_area
+    cut = np.clip(np.minimum(inside, 1 - inside) / _CUT_RAMP, 0, 1)
+    return inside @ importance, cut @ importance
