@@ -8,6 +8,10 @@ saliency map (a density summing to 1) on a coarse grid, built once per image by
     Share of the predicted looks inside the window.
 ``peak_mass``
     The same for the squared map: rewards keeping the peaks, not just diffuse mass.
+``soft_mass``
+    The same for the square root of the map: rewards keeping the spread-out rest. With
+    ``mass`` and ``peak_mass`` it lets the ranker learn how sharp the model's map should be
+    for choosing windows.
 ``border``
     Saliency in thin bands just inside each window edge that cuts the image, beyond what the
     band would hold at the image's average density: a cut through something looked at.
@@ -51,6 +55,7 @@ __all__ = [
 FEATURE_NAMES: tuple[str, ...] = (
     "mass",
     "peak_mass",
+    "soft_mass",
     "border",
     "balance",
     "thirds",
@@ -136,6 +141,8 @@ class WindowMeasurer:
         squared = saliency**2
         self._mass = integral_image(saliency)
         self._peak = integral_image(squared / max(squared.sum(), 1e-300))
+        root = np.sqrt(saliency)
+        self._soft = integral_image(root / max(root.sum(), 1e-300))
         self._moment_x = integral_image(saliency * cols)
         self._moment_y = integral_image(saliency * rows)
         self._prior = integral_image(_centre_prior(height, width))
@@ -167,6 +174,7 @@ class WindowMeasurer:
             [
                 mass,
                 box_sums(self._peak, *edges),
+                box_sums(self._soft, *edges),
                 self._border(boxes, edges),
                 np.hypot(relative_x - 0.5, relative_y - 0.5),
                 thirds,

@@ -33,10 +33,11 @@ SQUARES_300 = generate_candidates((300, 100), 1.0, max_positions=10_000).boxes
 MASS_AND_CENTRE = Ranker.linear({"mass": 1.0, "centre_prior": 0.1})
 
 
-def test_feature_names_are_the_ten_documented_ones():
+def test_feature_names_are_the_eleven_documented_ones():
     assert FEATURE_NAMES == (
         "mass",
         "peak_mass",
+        "soft_mass",
         "border",
         "balance",
         "thirds",
@@ -301,6 +302,21 @@ def test_peak_mass_favours_a_sharp_peak_over_diffuse_mass():
     assert (
         as_box(best_of(analysis_of(saliency), boxes, Ranker.linear({"peak_mass": 1.0}))).left == 200
     )
+
+
+def test_soft_mass_favours_diffuse_mass_over_a_sharp_peak():
+    # The same map: the square root lifts the wide plateau above the sharp peak.
+    saliency = np.zeros((100, 300), np.float32)
+    saliency[:, 0:100] = 0.4 / 10_000
+    saliency[45:55, 245:255] = 0.6 / 100
+    boxes = np.array([[0, 0, 100, 100], [200, 0, 300, 100]])
+    # Measured at full resolution, so the numbers can be worked out by hand.
+    features = WindowMeasurer(analysis_of(saliency), measure_size=1000)(boxes)
+    mass, soft = column(features, "mass"), column(features, "soft_mass")
+    assert mass[1] > mass[0]
+    assert soft[0] > soft[1]
+    # sqrt(0.4e-4) * 1e4 cells against sqrt(0.6e-2) * 100 cells: 0.063 vs 0.0077.
+    assert soft[0] == pytest.approx(0.063 / (0.063 + 0.0077), abs=0.005)
 
 
 # --- faces ----------------------------------------------------------------------------------

@@ -255,7 +255,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         cropper = SmartCropper(model=args.model, faces=not args.no_faces)
 
         def choose_box(rgb: np.ndarray, aspect: float) -> tuple[int, int, int, int]:
-            return cropper.crop(rgb, aspect).box.to_pillow()
+            # Expert crops come in every size: let the ranker choose how tight, too.
+            return cropper.crop(rgb, aspect, zoom="auto").box.to_pillow()
 
         evaluation = evaluate_crops(annotations, cropper.score_boxes, choose_box, limit=args.limit)
     except (SmartcropError, FileNotFoundError, ValueError) as exc:
