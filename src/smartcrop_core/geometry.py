@@ -150,7 +150,8 @@ class CropResult:
     image_size : tuple of int
         ``(width, height)`` of the image the box refers to.
     saliency : numpy.ndarray or None
-        The saliency map at analysis size (float32, sums to 1), when asked for.
+        The saliency model's map at analysis size (float32, sums to 1), when asked for;
+        boosts steer the ranking but are not blended into it.
     faces : tuple of Face
         Detected faces in original pixels.
     candidates : numpy.ndarray or None

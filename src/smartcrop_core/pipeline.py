@@ -191,8 +191,9 @@ class SmartCropper:
             for zoom in _as_list(zooms, "zooms")
         ]
         hints = as_boosts(boosts)
-        analysis = apply_boosts(self.analyze(image, channel_axis=channel_axis), hints)
-        score = self._scorer(analysis)
+        analysis = self.analyze(image, channel_axis=channel_axis)
+        score = self._scorer(apply_boosts(analysis, hints))
+        # Results carry the model's own map: boosts steer the ranking, not the prediction.
         return [self._best(analysis, score, request, details) for request in requests]
 
     def score_boxes(

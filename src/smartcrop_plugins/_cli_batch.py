@@ -14,10 +14,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 from PIL import Image
 from tqdm import tqdm
 
-from smartcrop_core import CropResult, Face, SmartcropError, SmartCropper
+from smartcrop_core import AUTO_ZOOM, Boost, CropResult, Face, Focus, SmartcropError, SmartCropper
 from smartcrop_core.imaging import open_image
 from smartcrop_core.params import format_aspect
 
@@ -29,6 +30,7 @@ from ._cli_files import (
     pillow_format,
     save_image,
 )
+from ._cli_hints import HintSpec, hints_json, resolve_hints
 from .debug_overlay import render_debug_overlay
 
 __all__ = ["Batch", "BatchSummary", "Settings", "error_message", "output_name", "report_error"]
@@ -38,11 +40,13 @@ __all__ = ["Batch", "BatchSummary", "Settings", "error_message", "output_name", 
 class Settings:
     """What to do with every image, checked once from the command line.
 
-    ``format_override`` is a ``--format`` value; ``size`` the ``--size`` to resize crops to.
+    ``format_override`` is a ``--format`` value; ``size`` the ``--size`` to resize crops to;
+    ``zoom`` a number or ``"auto"``; ``hints`` the ``--boost`` and ``--focus`` options, put
+    in pixels of each image in turn.
     """
 
     aspects: tuple[float, ...]
-    zoom: float
+    zoom: float | str
     size: tuple[int, int] | None
     folder: Path
     name_pattern: str
@@ -50,6 +54,7 @@ class Settings:
     quality: int
     dry_run: bool
     debug: bool
+    hints: tuple[HintSpec, ...] = ()
 
 
 @dataclass
@@ -70,8 +75,11 @@ class BatchSummary:
     crops_written: int = 0
 
 
-def output_name(pattern: str, stem: str, aspect: float, zoom: float, extension: str) -> str:
-    """The ``--name`` pattern filled in.
+def output_name(pattern: str, stem: str, aspect: float, zoom: float | str, extension: str) -> str:
+    """The ``--name`` pattern filled in; ``zoom`` is a number or ``"auto"``.
+
+    With ``--zoom auto`` the name says ``auto``, not the zoom each image got: the names
+    are known before the run, and the chosen zoom is in ``--json``.
 
     Examples
     --------
@@ -79,8 +87,11 @@ def output_name(pattern: str, stem: str, aspect: float, zoom: float, extension: 
     'beach_16x9.jpg'
     >>> output_name("{stem}-{zoom}.{ext}", "beach", 1.0, 0.6, "png")
     'beach-0.6.png'
+    >>> output_name("{stem}-{zoom}.{ext}", "beach", 1.0, "auto", "png")
+    'beach-auto.png'
     """
-    return pattern.format(stem=stem, aspect=format_aspect(aspect), zoom=f"{zoom:g}", ext=extension)
+    label = zoom if isinstance(zoom, str) else f"{zoom:g}"
+    return pattern.format(stem=stem, aspect=format_aspect(aspect), zoom=label, ext=extension)
 
 
 def error_message(exc: BaseException, path: Path | None = None) -> str:
@@ -152,8 +163,11 @@ class Batch:
         """
         settings = self.settings
         upright = open_image(source)
+        # Checked before the analysis: a hint outside this image fails it at once.
+        hints = resolve_hints(settings.hints, upright.size)
+        analysis = self.cropper.analyze(upright)
         results = self.cropper.crop_many(
-            upright, settings.aspects, zooms=[settings.zoom], details=settings.debug
+            analysis, settings.aspects, zooms=[settings.zoom], boosts=hints, details=False
         )
         outcome = FileOutcome(
             record={
@@ -162,16 +176,18 @@ class Batch:
                 "height": upright.height,
                 "crops": [],
                 "faces": _faces_json(results[0].faces if results else ()),
+                "boosts": hints_json(settings.hints, hints),
             }
         )
         metadata = ImageMetadata.of(upright)
         extension = _output_extension(source, settings.format_override)
         for result in results:
+            name_zoom = AUTO_ZOOM if settings.zoom == AUTO_ZOOM else result.zoom
             name = output_name(
-                settings.name_pattern, source.stem, result.aspect, result.zoom, extension
+                settings.name_pattern, source.stem, result.aspect, name_zoom, extension
             )
             target = settings.folder / name
-            crop_record = _crop_json(result, target)
+            crop_record = _crop_json(result, target, settings.zoom)
             outcome.record["crops"].append(crop_record)
             if settings.dry_run:
                 continue
@@ -180,15 +196,37 @@ class Batch:
                 crop_record["written"] = True
                 outcome.crops_written += 1
         if settings.debug:
-            target = settings.folder / f"{source.stem}_debug.png"
-            overlay = render_debug_overlay(upright, results)
-            # The overlay is RGB whatever the input, so only an RGB profile survives.
-            overlay_metadata = ImageMetadata(icc_profile=metadata.icc_profile, exif=None)
-            if self._write(overlay, target, source, overlay_metadata, outcome, format_name="PNG"):
-                outcome.record["debug"] = str(target)
+            self._write_overlay(
+                upright,
+                results,
+                hints=hints,
+                saliency=analysis.saliency,
+                source=source,
+                metadata=metadata,
+                outcome=outcome,
+            )
         if outcome.errors:
             outcome.record["error"] = "; ".join(outcome.errors)
         return outcome
+
+    def _write_overlay(
+        self,
+        upright: Image.Image,
+        results: Sequence[CropResult],
+        *,
+        hints: Sequence[Boost | Focus],
+        saliency: np.ndarray | None,
+        source: Path,
+        metadata: ImageMetadata,
+        outcome: FileOutcome,
+    ) -> None:
+        """Write ``{stem}_debug.png``: the model's own map (not the boosted one), the hints."""
+        target = self.settings.folder / f"{source.stem}_debug.png"
+        overlay = render_debug_overlay(upright, results, boosts=hints, saliency=saliency)
+        # The overlay is RGB whatever the input, so only an RGB profile survives.
+        overlay_metadata = ImageMetadata(icc_profile=metadata.icc_profile, exif=None)
+        if self._write(overlay, target, source, overlay_metadata, outcome, format_name="PNG"):
+            outcome.record["debug"] = str(target)
 
     def _write(
         self,
@@ -234,11 +272,14 @@ def _output_extension(source: Path, format_override: str | None) -> str:
     return source.suffix.lower().lstrip(".") or "png"
 
 
-def _crop_json(result: CropResult, target: Path) -> dict[str, Any]:
+def _crop_json(result: CropResult, target: Path, requested_zoom: float | str) -> dict[str, Any]:
+    # "zoom" is the zoom of the box (the one chosen under --zoom auto), "requested_zoom"
+    # what the command line asked for.
     return {
         "aspect": format_aspect(result.aspect),
         "aspect_ratio": result.aspect,
         "zoom": result.zoom,
+        "requested_zoom": requested_zoom,
         "box": list(result.box.to_pillow()),
         "score": result.score,
         "output": str(target),

@@ -48,6 +48,7 @@ from ._cli_files import (
     collect_inputs,
     write_atomically,
 )
+from ._cli_hints import parse_boost, parse_focus
 from ._engine import make_cropper
 from .manager import get_plugin_manager
 
@@ -70,7 +71,11 @@ def build_parser() -> argparse.ArgumentParser:
         description="Crop images to aspect ratios, keeping what people will look at "
         "(predicted saliency and faces).",
         epilog="Name fields: {stem} input name without extension, {aspect} e.g. 16x9, "
-        "{zoom} e.g. 1 or 0.6, {ext} the input's extension (or --format's). "
+        "{zoom} e.g. 1 or 0.6 (with --zoom auto: 'auto', so names are known beforehand; "
+        "--json and --debug give the zoom chosen), {ext} the input's extension (or "
+        "--format's). --boost and --focus values are pixels of each image as displayed, or "
+        "with a trailing % percentages of its width (LEFT, RIGHT, X) or height (UPPER, "
+        "LOWER, Y); a hint outside an image fails that image only. "
         "Exit status: 0 all done, 1 some image failed, 2 usage error.",
     )
     parser.add_argument(
@@ -94,7 +99,26 @@ def build_parser() -> argparse.ArgumentParser:
         type=_zoom_argument,
         default=1.0,
         metavar="Z",
-        help="in (0, 1]: 1 takes the largest box of the aspect, 0.5 half its sides (default 1)",
+        help="in (0, 1]: 1 takes the largest box of the aspect, 0.5 half its sides; 'auto' "
+        "lets each image get the tightest crop that keeps its subject (default 1)",
+    )
+    crop.add_argument(
+        "--boost",
+        action="append",
+        dest="boosts",
+        type=parse_boost,
+        metavar="LEFT,UPPER,RIGHT,LOWER[:WEIGHT]",
+        help="keep this box in the crop: pixels, or per value a percentage (0,0,50%%,100%%); "
+        "WEIGHT against all the predicted attention (default 1); repeatable",
+    )
+    crop.add_argument(
+        "--focus",
+        action="append",
+        dest="focuses",
+        type=parse_focus,
+        metavar="X,Y[:WEIGHT]",
+        help="keep this point near the crop's centre: pixels or percentages (50%%,30%%); "
+        "WEIGHT as for --boost; repeatable",
     )
     crop.add_argument("--no-faces", dest="faces", action="store_false", help="do not detect faces")
     crop.add_argument("--model", metavar="NAME", help="saliency model (see --list-models)")
@@ -195,7 +219,7 @@ def _aspect_argument(text: str) -> float:
         raise argparse.ArgumentTypeError(str(exc)) from None
 
 
-def _zoom_argument(text: str) -> float:
+def _zoom_argument(text: str) -> float | str:
     try:
         return parse_zoom(text)
     except SmartcropError as exc:
@@ -226,7 +250,7 @@ def _settings(parser: argparse.ArgumentParser, args: argparse.Namespace) -> Sett
             )
         aspects = aspects or (width / height,)
     aspects = aspects or (1.0,)
-    _check_name_pattern(parser, args.name, aspects)
+    _check_name_pattern(parser, args.name, aspects, args.zoom)
     if args.output.exists() and not args.output.is_dir():
         parser.error(f"--output {args.output} is a file, not a folder")
     if args.json not in (None, "-") and Path(args.json).suffix.lower() in IMAGE_EXTENSIONS:
@@ -237,6 +261,7 @@ def _settings(parser: argparse.ArgumentParser, args: argparse.Namespace) -> Sett
     return Settings(
         aspects=aspects,
         zoom=args.zoom,
+        hints=(*(args.boosts or ()), *(args.focuses or ())),
         size=args.size,
         folder=args.output,
         name_pattern=args.name,
@@ -248,10 +273,10 @@ def _settings(parser: argparse.ArgumentParser, args: argparse.Namespace) -> Sett
 
 
 def _check_name_pattern(
-    parser: argparse.ArgumentParser, pattern: str, aspects: Sequence[float]
+    parser: argparse.ArgumentParser, pattern: str, aspects: Sequence[float], zoom: float | str
 ) -> None:
     try:
-        names = {output_name(pattern, "stem", aspect, 1.0, "jpg") for aspect in aspects}
+        names = {output_name(pattern, "stem", aspect, zoom, "jpg") for aspect in aspects}
     except (KeyError, IndexError, ValueError) as exc:
         parser.error(
             f"--name {pattern!r} is not a valid pattern ({type(exc).__name__}: {exc}); "

@@ -1,31 +1,35 @@
-"""The ``smartcrop --debug`` picture: saliency heatmap, faces and chosen boxes over the image.
+"""The ``smartcrop --debug`` picture: saliency heatmap, faces, hints and chosen boxes.
 
 Drawn with Pillow's ``ImageDraw`` and a colormap written here, so the command needs no
-plotting library.
+plotting library. The user's hints (boosts and focal points) are dashed blue and white, so
+they cannot be taken for the chosen boxes, which are solid.
 
 Examples
 --------
 >>> from PIL import Image
->>> from smartcrop_core import Box, CropResult
+>>> from smartcrop_core import Box, CropResult, Focus
 >>> image = Image.new("RGB", (120, 80), "gray")
 >>> result = CropResult(box=Box(20, 0, 100, 80), score=1.0, aspect=1.0, zoom=1.0,
 ...                     image_size=(120, 80))
->>> render_debug_overlay(image, [result]).size
-(120, 80)
+>>> overlay = render_debug_overlay(image, [result], boosts=[Focus(60, 40)])
+>>> overlay.size, overlay.getpixel((60, 40)) == BOOST_COLOUR
+((120, 80), True)
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
+from itertools import pairwise
 
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
-from smartcrop_core import Box, CropResult, Face
+from smartcrop_core import Boost, Box, CropResult, Face, Focus
+from smartcrop_core.boosts import BoostLike, as_boosts
 from smartcrop_core.imaging import pil_to_rgb, resize_float_map
 from smartcrop_core.params import format_aspect
 
-__all__ = ["BOX_COLOURS", "FACE_COLOUR", "heat_colours", "render_debug_overlay"]
+__all__ = ["BOOST_COLOUR", "BOX_COLOURS", "FACE_COLOUR", "heat_colours", "render_debug_overlay"]
 
 RGB = tuple[int, int, int]
 
@@ -40,6 +44,10 @@ BOX_COLOURS: tuple[RGB, ...] = (
     (170, 90, 255),
 )
 FACE_COLOUR: RGB = (0, 255, 0)
+#: Colour of the user's hints (boosts and focal points), dashed over white: the colour
+#: farthest from the heat ramp, the face colour and the box colours.
+BOOST_COLOUR: RGB = (0, 0, 255)
+_BOOST_GAP_COLOUR: RGB = (255, 255, 255)
 _LABEL_TEXT_COLOUR: RGB = (0, 0, 0)
 _OUTLINE_COLOUR: RGB = (0, 0, 0)
 
@@ -79,16 +87,30 @@ def heat_colours(values: np.ndarray) -> np.ndarray:
     return np.round(np.stack(channels, axis=-1)).astype(np.uint8)
 
 
-def render_debug_overlay(image: Image.Image, results: Sequence[CropResult]) -> Image.Image:
-    """The image with the saliency heatmap, the faces and every chosen box drawn over it.
+def render_debug_overlay(
+    image: Image.Image,
+    results: Sequence[CropResult],
+    *,
+    boosts: Iterable[BoostLike] | None = None,
+    saliency: np.ndarray | None = None,
+) -> Image.Image:
+    """The image with the saliency heatmap, the faces, the hints and every chosen box.
 
     Parameters
     ----------
     image : PIL.Image.Image
         The image the results refer to, upright (EXIF orientation already applied); any mode.
     results : sequence of CropResult
-        Results of one analysis of ``image``; the saliency map of the first one is drawn
-        when present (``details=True``), the faces of the first one, and each box.
+        Results of one analysis of ``image``; the faces of the first one are drawn, and
+        each box.
+    boosts : iterable, optional
+        The hints the crops were asked to honour (what :meth:`SmartCropper.crop_many`
+        takes), in pixels of ``image``: boxes are drawn dashed, focal points as dashed
+        rings with a cross, both in :data:`BOOST_COLOUR` over white.
+    saliency : numpy.ndarray, optional
+        The map to draw as heat (any size, resized to the image). Default: the first
+        result's map when it has one (``details=True``); with boosts that map is blended
+        with them, so pass the analysis' own map to show the model's prediction.
 
     Returns
     -------
@@ -96,7 +118,8 @@ def render_debug_overlay(image: Image.Image, results: Sequence[CropResult]) -> I
         A new RGB image of ``image``'s size.
     """
     base = pil_to_rgb(image).astype(np.float32)
-    saliency = results[0].saliency if results else None
+    if saliency is None and results:
+        saliency = results[0].saliency
     blended = _blend_heatmap(base, saliency) if saliency is not None else base
     canvas = Image.fromarray(np.round(blended).astype(np.uint8))
     line_width = max(2, round(min(canvas.size) / 200))
@@ -105,7 +128,10 @@ def render_debug_overlay(image: Image.Image, results: Sequence[CropResult]) -> I
     if results:
         for face in results[0].faces:
             _draw_face(draw, face, line_width, font)
-    labels: list[tuple[tuple[float, float], str, RGB]] = []
+    labels: list[tuple[tuple[float, float], str, RGB]] = [
+        _draw_hint(draw, hint, line_width, label_floor=canvas.height - 1.6 * _font_size(font))
+        for hint in as_boosts(boosts)
+    ]
     for index, result in enumerate(results):
         colour = BOX_COLOURS[index % len(BOX_COLOURS)]
         # Boxes of different aspects often share an edge (the image border); nesting each
@@ -122,6 +148,68 @@ def render_debug_overlay(image: Image.Image, results: Sequence[CropResult]) -> I
     for anchor, text, colour in labels:
         _draw_label(draw, anchor, text, colour=colour, font=font, placed=placed)
     return canvas
+
+
+def _draw_hint(
+    draw: ImageDraw.ImageDraw, hint: Boost | Focus, line_width: int, *, label_floor: float
+) -> tuple[tuple[float, float], str, RGB]:
+    """Draw one boost or focal point; its label's anchor, text and colour.
+
+    A box's label goes under it (a hint is often small: a label inside would hide it),
+    unless it would pass ``label_floor``; then inside its top.
+    """
+    suffix = "" if hint.weight == 1 else f" w{hint.weight:g}"
+    if isinstance(hint, Focus):
+        radius = max(8, 5 * line_width)
+        x, y = hint.x, hint.y
+        _dashed_ellipse(draw, (x - radius, y - radius, x + radius, y + radius), line_width)
+        _dashed_line(draw, (x - radius, y), (x + radius, y), line_width)
+        _dashed_line(draw, (x, y - radius), (x, y + radius), line_width)
+        dot = (x - line_width, y - line_width, x + line_width, y + line_width)
+        draw.ellipse(dot, fill=BOOST_COLOUR)  # the point itself, never in a gap
+        return (x + radius + line_width, y - radius), "focus" + suffix, BOOST_COLOUR
+    left, upper, right, lower = hint.box
+    right, lower = max(left, right - 1), max(upper, lower - 1)
+    corners = [(left, upper), (right, upper), (right, lower), (left, lower), (left, upper)]
+    for start, end in pairwise(corners):
+        _dashed_line(draw, start, end, line_width)
+    below = lower + 2 * line_width
+    anchor = (left, below) if below <= label_floor else (left + line_width, upper + line_width)
+    return anchor, "boost" + suffix, BOOST_COLOUR
+
+
+def _dashed_line(
+    draw: ImageDraw.ImageDraw,
+    start: tuple[float, float],
+    end: tuple[float, float],
+    line_width: int,
+) -> None:
+    """A white line with :data:`BOOST_COLOUR` dashes on it, visible on any background."""
+    draw.line((start, end), fill=_BOOST_GAP_COLOUR, width=line_width)
+    length = float(np.hypot(end[0] - start[0], end[1] - start[1]))
+    dash = 3 * line_width
+    for offset in np.arange(0.0, max(length, 1.0), 2 * dash):
+        first, last = offset / max(length, 1.0), min(offset + dash, length) / max(length, 1.0)
+        draw.line(
+            (_between(start, end, first), _between(start, end, last)),
+            fill=BOOST_COLOUR,
+            width=line_width,
+        )
+
+
+def _dashed_ellipse(
+    draw: ImageDraw.ImageDraw, bounds: tuple[float, float, float, float], line_width: int
+) -> None:
+    """A white ring with :data:`BOOST_COLOUR` dashes (eight of them) on it."""
+    draw.ellipse(bounds, outline=_BOOST_GAP_COLOUR, width=line_width)
+    for start in range(0, 360, 45):
+        draw.arc(bounds, start, start + 25, fill=BOOST_COLOUR, width=line_width)
+
+
+def _between(
+    start: tuple[float, float], end: tuple[float, float], share: float
+) -> tuple[float, float]:
+    return start[0] + (end[0] - start[0]) * share, start[1] + (end[1] - start[1]) * share
 
 
 def _blend_heatmap(base: np.ndarray, saliency: np.ndarray) -> np.ndarray:
@@ -195,9 +283,9 @@ def _draw_label(
     rectangle = (x, y, x + width, y + height)
     placed.append(rectangle)
     draw.rectangle(rectangle, fill=colour)
-    draw.text(
-        (x + padding - bounds[0], y + padding - bounds[1]), text, fill=_LABEL_TEXT_COLOUR, font=font
-    )
+    # Black text on the light box colours, white on the dark hint blue.
+    text_colour = _BOOST_GAP_COLOUR if colour == BOOST_COLOUR else _LABEL_TEXT_COLOUR
+    draw.text((x + padding - bounds[0], y + padding - bounds[1]), text, fill=text_colour, font=font)
 
 
 def _overlaps(

@@ -13,22 +13,30 @@ Examples
 >>> left, upper, right, lower = smartcrop_box(image, "16:9", zoom=0.5, model="spectral")
 >>> (right - left, lower - upper)
 (200, 112)
+
+A focal point ``(x, y)`` (pixels of the image as displayed) pulls the crop to the left,
+away from the red square:
+
+>>> left, upper, right, lower = smartcrop_box(image, "1:1", focus=(20, 150), model="spectral")
+>>> left <= 20 < right
+True
 """
 
 from __future__ import annotations
 
 import math
 import os
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 import numpy as np
 from PIL import Image, ImageOps
 
-from smartcrop_core import InvalidAspectError, parse_aspect
+from smartcrop_core import Focus, InvalidAspectError, parse_aspect
+from smartcrop_core.boosts import BoostLike
 from smartcrop_core.imaging import array_to_rgb, open_image
 from smartcrop_core.saliency import SaliencyModel
 
-from ._engine import crop_results, normalise_input
+from ._engine import crop_results, hints, normalise_input
 
 __all__ = ["smartcrop", "smartcrop_box"]
 
@@ -39,7 +47,9 @@ def smartcrop_box(
     image: Image.Image | str | os.PathLike,
     aspect: float | str = 1.0,
     *,
-    zoom: float = 1.0,
+    zoom: float | str = 1.0,
+    boosts: Iterable[BoostLike] | None = None,
+    focus: tuple[float, float] | Focus | None = None,
     faces: bool = True,
     model: str | SaliencyModel | None = None,
     stages: Sequence[str] | None = None,
@@ -53,9 +63,19 @@ def smartcrop_box(
         much faster for large photos. The image is not modified.
     aspect : float or str
         Width / height of the crop: ``1.5``, ``"16:9"``, ``"4:5"``.
-    zoom : float
+    zoom : float or "auto"
         In ``(0, 1]``: 1.0 is the largest box of that aspect that fits, 0.6 makes each side
-        60 % of that.
+        60 % of that. ``"auto"`` (any case) lets the ranker pick the tightest of
+        :data:`smartcrop_core.search.AUTO_ZOOMS` that still keeps the subject.
+    boosts : iterable, optional
+        What the crop should keep, in pixels of the image as displayed (after its EXIF
+        orientation is applied: the frame of the returned box): boxes ``(left, upper,
+        right, lower)``, ``(box, weight)`` pairs, points ``(x, y)``, or
+        :class:`~smartcrop_core.Boost` / :class:`~smartcrop_core.Focus` objects. A weight
+        of 1 (the default) matters as much as all the predicted attention together.
+    focus : tuple of float or Focus, optional
+        A focal point ``(x, y)`` in the same pixels, to keep near the crop's centre; short
+        for ``boosts=[Focus(x, y)]`` (use that form for a weight other than 1).
     faces : bool
         Detect faces and avoid cutting them.
     model : str or SaliencyModel, optional
@@ -67,8 +87,36 @@ def smartcrop_box(
     -------
     tuple of int
         In pixels of the image as displayed, i.e. after its EXIF orientation is applied.
+
+    Raises
+    ------
+    InvalidBoxError
+        A boost or focus that is not a box or point, has a weight that is not positive, or
+        lies outside the image.
+
+    Examples
+    --------
+    >>> from PIL import Image
+    >>> from smartcrop_core import Boost, target_size
+    >>> from smartcrop_core.search import AUTO_ZOOMS
+    >>> image = Image.new("RGB", (400, 300), "gray")
+    >>> hint = Boost((330, 40, 390, 100), weight=2)  # keep this corner
+    >>> left, upper, right, lower = smartcrop_box(image, "1:1", boosts=[hint], model="spectral")
+    >>> left <= 330 and right >= 390
+    True
+    >>> left, upper, right, lower = smartcrop_box(image, "16:9", zoom="auto")
+    >>> (right - left, lower - upper) in {target_size(400, 300, 16 / 9, z) for z in AUTO_ZOOMS}
+    True
     """
-    (result,) = crop_results(image, [aspect], zooms=[zoom], model=model, faces=faces, stages=stages)
+    (result,) = crop_results(
+        image,
+        [aspect],
+        zooms=[zoom],
+        boosts=hints(boosts, focus),
+        model=model,
+        faces=faces,
+        stages=stages,
+    )
     return result.box.to_pillow()
 
 
@@ -78,7 +126,9 @@ def smartcrop(
     size: tuple[int, int] | None = None,
     method: int = Image.Resampling.BICUBIC,
     *,
-    zoom: float = 1.0,
+    zoom: float | str = 1.0,
+    boosts: Iterable[BoostLike] | None = None,
+    focus: tuple[float, float] | Focus | None = None,
     faces: bool = True,
     model: str | SaliencyModel | None = None,
     stages: Sequence[str] | None = None,
@@ -96,17 +146,40 @@ def smartcrop(
         ``(width, height)`` to resize the crop to, in one resampling step.
     method : int
         Resampling filter for ``size``, as in ``PIL.ImageOps.fit``.
-    zoom, faces, model, stages
-        As in :func:`smartcrop_box`.
+    zoom, boosts, focus, faces, model, stages
+        As in :func:`smartcrop_box`; ``boosts`` and ``focus`` are in pixels of the image as
+        displayed (upright), as that function's box is.
 
     Raises
     ------
     InvalidAspectError
         ``aspect`` and ``size`` disagree, or either is not a positive finite ratio.
+    InvalidBoxError
+        A bad boost or focus (see :func:`smartcrop_box`).
+
+    Examples
+    --------
+    >>> from PIL import Image
+    >>> image = Image.new("RGB", (400, 300), "gray")
+    >>> image.paste((200, 0, 0), (10, 130, 40, 160))  # a red square on the left ...
+    >>> crop = smartcrop(image, "2:3", focus=(380, 150), model="spectral", faces=False)
+    >>> crop.size, crop.getpixel((150, 150))  # ... but the focus keeps the right side
+    ((200, 300), (128, 128, 128))
+    >>> smartcrop(image, size=(160, 90), zoom="auto").size
+    (160, 90)
     """
     aspect_value = _resolve_aspect(aspect, size)
     upright = _upright_pil(image)
-    box = smartcrop_box(upright, aspect_value, zoom=zoom, faces=faces, model=model, stages=stages)
+    box = smartcrop_box(
+        upright,
+        aspect_value,
+        zoom=zoom,
+        boosts=boosts,
+        focus=focus,
+        faces=faces,
+        model=model,
+        stages=stages,
+    )
     if size is None:
         return upright.crop(box)
     return upright.resize(size, method, box=box)

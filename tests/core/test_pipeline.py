@@ -456,7 +456,8 @@ def test_boosts_do_not_poison_the_analysis_cache(small_image):
     assert plain_after == fresh  # ...and left it as it was
     assert plain_after == plain_first
     np.testing.assert_array_equal(plain_after.saliency, fresh.saliency)
-    assert not np.array_equal(boosted.saliency, fresh.saliency)
+    # Results carry the model's own map: the boost steered the box, not the prediction.
+    np.testing.assert_array_equal(boosted.saliency, fresh.saliency)
 
 
 def test_boosts_are_honoured_after_a_plain_crop_of_the_same_image(small_image):

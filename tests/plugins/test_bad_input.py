@@ -10,7 +10,13 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from smartcrop_core import InvalidAspectError, InvalidImageError, InvalidZoomError
+from smartcrop_core import (
+    Boost,
+    InvalidAspectError,
+    InvalidBoxError,
+    InvalidImageError,
+    InvalidZoomError,
+)
 from smartcrop_plugins import filters, imageops
 
 OPTIONS = {"model": "spectral", "faces": False}
@@ -246,3 +252,81 @@ def test_smallest_valid_image_still_crops():
     assert filters.smartcrop(tiny, "1:1", **OPTIONS).shape == (2, 2, 3)
     assert imageops.smartcrop(Image.new("RGB", (2, 3)), "1:1", **OPTIONS).size == (2, 2)
     assert filters.saliency(tiny, model="spectral").shape == (2, 2)
+
+
+# --- hints (boosts and focal points) --------------------------------------------------------
+
+PIL_HINT_FACES = {
+    "imageops.smartcrop": lambda image, **hints: imageops.smartcrop(
+        image, "1:1", **hints, **OPTIONS
+    ),
+    "imageops.smartcrop_box": lambda image, **hints: imageops.smartcrop_box(
+        image, "1:1", **hints, **OPTIONS
+    ),
+}
+ARRAY_HINT_FACES = {
+    "filters.smartcrop": lambda image, **hints: filters.smartcrop(image, "1:1", **hints, **OPTIONS),
+    "filters.smartcrop_box": lambda image, **hints: filters.smartcrop_box(
+        image, "1:1", **hints, **OPTIONS
+    ),
+}
+
+# The valid image is 90 wide, 60 high.
+XY_HINT_CASES = {
+    "focus outside": ({"focus": (200, 10)}, r"focus \(200.*outside the 90x60 image"),
+    "focus negative": ({"focus": (-1, 10)}, "outside the 90x60 image"),
+    "focus NaN": ({"focus": (math.nan, 10)}, "finite"),
+    "focus not a point": ({"focus": (1, 2, 3)}, r"focus must be a point \(x, y\)"),
+    "focus a word": ({"focus": "centre"}, r"focus must be a point \(x, y\)"),
+    "focus a bool": ({"focus": (True, 3)}, r"focus must be a point \(x, y\)"),
+    "box outside": ({"boosts": [(0, 0, 100, 10)]}, "outside the 90x60 image"),
+    "box empty": ({"boosts": [(10, 10, 10, 20)]}, "empty"),
+    "box of three": ({"boosts": [(1, 2, 3)]}, "cannot read"),
+    "box of words": ({"boosts": [("a", "b", "c", "d")]}, "four numbers"),
+    "weight negative": ({"boosts": [((0, 0, 10, 10), -1)]}, "weight"),
+    "weight zero": ({"boosts": [((0, 0, 10, 10), 0)]}, "weight"),
+    "point outside": ({"boosts": [(95, 10)]}, "outside"),
+}
+RC_HINT_CASES = {
+    "focus outside": ({"focus_rc": (100, 10)}, r"\(row, col\) = \(100, 10\) is outside.*60 rows"),
+    "focus negative": ({"focus_rc": (10, -1)}, "outside the image's 60 rows x 90 cols"),
+    "focus NaN": ({"focus_rc": (math.nan, 10)}, "not finite"),
+    "focus not a point": ({"focus_rc": (1, 2, 3)}, r"focus_rc must be a point \(row, col\)"),
+    "focus a word": ({"focus_rc": "top"}, r"focus_rc must be a point \(row, col\)"),
+    "bbox outside": ({"boosts_rc": [(0, 0, 70, 10)]}, r"max_col\) = \(0, 0, 70, 10\) is empty"),
+    "bbox empty": ({"boosts_rc": [(10, 10, 10, 20)]}, "empty or outside"),
+    "bbox NaN": ({"boosts_rc": [(0, 0, math.nan, 10)]}, "not finite"),
+    "bbox of three": ({"boosts_rc": [(1, 2, 3)]}, "cannot read.*min_row"),
+    "weight negative": ({"boosts_rc": [((0, 0, 10, 10), -1)]}, "weight.*positive"),
+    "slices open": ({"boosts_rc": [(slice(None), slice(0, 10))]}, "need a start and a stop"),
+    "slices stepped": ({"boosts_rc": [(slice(0, 9, 2), slice(0, 10))]}, "no step"),
+    "point outside": ({"boosts_rc": [(61, 10)]}, "outside the image's 60 rows"),
+    "a Boost outside": ({"boosts_rc": [Boost((0, 0, 100, 10))]}, "outside the 90x60 image"),
+}
+
+
+@pytest.mark.parametrize("face", list(PIL_HINT_FACES))
+@pytest.mark.parametrize("case", list(XY_HINT_CASES))
+def test_bad_hints_are_invalid_boxes_for_pillow(valid_image, face, case):
+    hints, pattern = XY_HINT_CASES[case]
+    before = _snapshot(valid_image)
+    with pytest.raises(InvalidBoxError, match=pattern):
+        PIL_HINT_FACES[face](valid_image, **hints)
+    assert _snapshot(valid_image) == before
+
+
+@pytest.mark.parametrize("face", list(ARRAY_HINT_FACES))
+@pytest.mark.parametrize("case", list(RC_HINT_CASES))
+def test_bad_hints_are_invalid_boxes_for_scikit_image(valid_image, face, case):
+    hints, pattern = RC_HINT_CASES[case]
+    array = np.asarray(valid_image).copy()
+    before = _snapshot(array)
+    with pytest.raises(InvalidBoxError, match=pattern):
+        ARRAY_HINT_FACES[face](array, **hints)
+    assert _snapshot(array) == before
+
+
+def test_scikit_image_faces_take_no_xy_keywords(valid_image):
+    # Only the _rc names exist, so an (x, y) point can never be read as (row, col).
+    with pytest.raises(TypeError, match="focus"):
+        filters.smartcrop(np.asarray(valid_image), focus=(10, 20), **OPTIONS)

@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from smartcrop_core import target_size
+from smartcrop_core import Boost, Focus, InvalidBoxError, parse_aspect, target_size
+from smartcrop_core.search import AUTO_ZOOMS
 from smartcrop_plugins.filters import saliency, smartcrop, smartcrop_box
 from tests.support import ColumnSaliency
 
@@ -124,3 +125,116 @@ def test_real_photo_crop_with_default_model_keeps_the_faces(face_photo_path):
     rows, _ = smartcrop_box(image, "16:9")
     assert rows.start <= 71  # the top of the highest labelled face
     assert rows.stop >= 148  # the bottom of the lowest
+
+
+# --- auto zoom and (row, col) hints ---------------------------------------------------------
+
+CENTRE = {"model": "centre", "faces": False}
+
+
+@pytest.fixture(scope="module")
+def tall() -> np.ndarray:
+    """A flat 200 rows x 120 cols image: a 1:1 crop can only move up or down."""
+    return np.full((200, 120, 3), 90, np.uint8)
+
+
+@pytest.fixture(scope="module")
+def real_photo(face_photo_path) -> np.ndarray:
+    from skimage import io
+
+    return io.imread(face_photo_path)
+
+
+@pytest.mark.parametrize("aspect", ["1:1", "16:9", "9:16"])
+def test_auto_zoom_gives_a_box_of_one_of_the_auto_zoom_sizes(real_photo, aspect):
+    rows, cols = smartcrop_box(real_photo, aspect, zoom="auto")
+    sizes = {target_size(512, 384, parse_aspect(aspect), zoom) for zoom in AUTO_ZOOMS}
+    assert (cols.stop - cols.start, rows.stop - rows.start) in sizes
+    crop = smartcrop(real_photo, aspect, zoom="Auto")
+    assert crop.shape == (rows.stop - rows.start, cols.stop - cols.start, 3)
+    assert np.shares_memory(crop, real_photo)
+
+
+@pytest.mark.parametrize("col", [20, 492], ids=["left", "right"])
+def test_a_focus_on_one_side_moves_the_crop_to_include_it(real_photo, col):
+    before = real_photo.copy()
+    _, plain = smartcrop_box(real_photo, "9:16")
+    assert not plain.start <= col < plain.stop
+    rows, cols = smartcrop_box(real_photo, "9:16", focus_rc=(192, col))
+    assert cols.start <= col < cols.stop
+    crop = smartcrop(real_photo, "9:16", focus_rc=(192, col))
+    np.testing.assert_array_equal(crop, real_photo[rows, cols])
+    np.testing.assert_array_equal(real_photo, before)
+
+
+def test_focus_rc_is_row_then_col(tall):
+    low, _ = smartcrop_box(tall, "1:1", focus_rc=(190, 60), **CENTRE)
+    assert low.start > 40 and low.stop > 190  # down from the centred rows 40-160
+    high, _ = smartcrop_box(tall, "1:1", focus_rc=(10, 60), **CENTRE)
+    assert high.start <= 10 and high.stop < 160  # up
+    # (x, y) = (60, 190) taken as (row, col) would be outside the 120 columns.
+    with pytest.raises(InvalidBoxError, match=r"\(row, col\) = \(60, 190\) is outside"):
+        smartcrop_box(tall, "1:1", focus_rc=(60, 190), **CENTRE)
+
+
+@pytest.mark.parametrize(
+    "hint",
+    [
+        (170, 10, 200, 50),  # (min_row, min_col, max_row, max_col)
+        [170, 10, 200, 50],
+        np.array([170, 10, 200, 50]),
+        (slice(170, 200), slice(10, 50)),  # what smartcrop_box returns
+        ((170, 10, 200, 50), 2.0),  # weighted
+        (np.int64(185), np.int64(30)),  # a point (row, col), e.g. from peak_local_max
+        ((185, 30), 0.5),
+        Boost((10, 170, 50, 200)),  # x, y fields: taken as they are
+        Focus(30, 185),
+    ],
+    ids=[
+        "bbox",
+        "list",
+        "array",
+        "slices",
+        "weighted bbox",
+        "point",
+        "weighted point",
+        "Boost",
+        "Focus",
+    ],
+)
+def test_boosts_rc_forms_pull_the_crop_down(tall, hint):
+    before = tall.copy()
+    assert smartcrop_box(tall, "1:1", **CENTRE)[0] == slice(40, 160)
+    rows, _ = smartcrop_box(tall, "1:1", boosts_rc=[hint], **CENTRE)
+    # Down from the centred crop, far enough to keep the hint's rows (170-200, or 185).
+    assert rows.start > 40
+    assert rows.stop >= (185 if isinstance(hint, Focus) or _is_point(hint) else 200)
+    np.testing.assert_array_equal(tall, before)
+
+
+def _is_point(hint) -> bool:
+    if isinstance(hint, tuple) and len(hint) == 2 and isinstance(hint[0], tuple):
+        hint = hint[0]  # (hint, weight)
+    return isinstance(hint, tuple) and len(hint) == 2 and not isinstance(hint[0], slice)
+
+
+def test_regionprops_bbox_and_centroid_pass_straight_through(tall):
+    from skimage import measure
+
+    mask = np.zeros(tall.shape[:2], int)
+    mask[150:195, 20:100] = 1
+    (region,) = measure.regionprops(mask)
+    rows, _ = smartcrop_box(tall, "1:1", boosts_rc=[region.bbox], **CENTRE)
+    assert rows.start <= 150 and rows.stop >= 195 and rows.start > 40
+    rows, _ = smartcrop_box(tall, "1:1", focus_rc=region.centroid, **CENTRE)
+    assert rows.start <= region.centroid[0] < rows.stop and rows.start > 40
+
+
+def test_hints_on_a_grayscale_and_a_channels_first_image(tall):
+    rows, cols = smartcrop_box(tall, "1:1", focus_rc=(190, 60), **CENTRE)
+    gray = np.ascontiguousarray(tall[..., 0])
+    crop = smartcrop(gray, "1:1", focus_rc=(190, 60), channel_axis=None, **CENTRE)
+    np.testing.assert_array_equal(crop, gray[rows, cols])
+    first = np.ascontiguousarray(np.moveaxis(tall, -1, 0))
+    crop = smartcrop(first, "1:1", focus_rc=(190, 60), channel_axis=0, **CENTRE)
+    np.testing.assert_array_equal(crop, first[:, rows, cols])

@@ -6,9 +6,20 @@ import numpy as np
 import pytest
 from PIL import Image, ImageOps
 
-from smartcrop_core import InvalidAspectError, find_crop, parse_aspect, target_size
+from smartcrop_core import (
+    Boost,
+    Box,
+    Focus,
+    InvalidAspectError,
+    InvalidBoxError,
+    find_crop,
+    parse_aspect,
+    target_size,
+)
+from smartcrop_core.saliency import MODELS
+from smartcrop_core.search import AUTO_ZOOMS
 from smartcrop_plugins.imageops import smartcrop, smartcrop_box
-from tests.support import ColumnSaliency, save_jpeg_with_orientation
+from tests.support import ColumnSaliency, preserved_registries, save_jpeg_with_orientation
 
 FAST = {"model": "spectral", "faces": False}
 
@@ -165,3 +176,113 @@ def test_real_photo_box_is_the_engines_and_cuts_no_detected_face(face_photo_path
     assert len(engine.faces) == 3
     for face in engine.faces:
         assert not 0.1 < face.fraction_inside(engine.box) < 0.9
+
+
+# --- auto zoom and hints --------------------------------------------------------------------
+
+
+def _auto_sizes(width: int, height: int, aspect) -> set[tuple[int, int]]:
+    return {target_size(width, height, parse_aspect(aspect), zoom) for zoom in AUTO_ZOOMS}
+
+
+def _contains(box: tuple[int, int, int, int], point: tuple[float, float]) -> bool:
+    left, upper, right, lower = box
+    return left <= point[0] <= right and upper <= point[1] <= lower
+
+
+@pytest.mark.parametrize("aspect", ["1:1", "16:9", "9:16"])
+@pytest.mark.parametrize("zoom", ["auto", "AUTO", " Auto "])
+def test_auto_zoom_gives_a_box_of_one_of_the_auto_zoom_sizes(face_photo_path, aspect, zoom):
+    left, upper, right, lower = smartcrop_box(face_photo_path, aspect, zoom=zoom)
+    assert (right - left, lower - upper) in _auto_sizes(512, 384, aspect)
+    with Image.open(face_photo_path) as image:
+        before = _state(image)
+        crop = smartcrop(image, aspect, zoom=zoom)
+        assert _state(image) == before
+    assert crop.size == (right - left, lower - upper)
+
+
+def test_auto_zoom_with_size_resizes_to_the_size(photo_path):
+    assert smartcrop(photo_path, size=(90, 160), zoom="auto").size == (90, 160)
+
+
+@pytest.mark.parametrize("point", [(20, 192), (492, 192)], ids=["left", "right"])
+@pytest.mark.parametrize("which", ["photo", "faces"])
+def test_a_focus_on_one_side_moves_the_crop_to_include_it(
+    photo_path, face_photo_path, which, point
+):
+    path = photo_path if which == "photo" else face_photo_path
+    assert not _contains(smartcrop_box(path, "9:16"), point)  # the plain crop leaves it out
+    with Image.open(path) as image:
+        before = _state(image)
+        box = smartcrop_box(image, "9:16", focus=point)
+        crop = smartcrop(image, "9:16", focus=point)
+        assert _state(image) == before
+        assert crop.tobytes() == image.crop(box).tobytes()
+    assert _contains(box, point)
+    assert smartcrop_box(path, "9:16", boosts=[Focus(*point)]) == box
+
+
+def test_boosts_are_honoured_in_every_form(photo):
+    right_heavy = {"model": ColumnSaliency(0.9, 1.0), "faces": False}
+    assert smartcrop_box(photo, "1:1", **right_heavy)[2] == 400
+    left_strip = (0, 0, 40, 240)
+    for boosts in (
+        [Boost(left_strip, weight=3)],
+        [(left_strip, 3)],
+        [Boost(Box(*left_strip), weight=3)],
+        Boost(left_strip, weight=3),
+        [(20, 120), (10, 60), (30, 200)],  # three points of weight 1
+    ):
+        before = _state(photo)
+        assert smartcrop_box(photo, "1:1", boosts=boosts, **right_heavy)[0] == 0, boosts
+        assert _state(photo) == before
+
+
+def test_focus_and_boosts_add_up(photo):
+    right_heavy = {"model": ColumnSaliency(0.9, 1.0), "faces": False}
+    box = smartcrop_box(photo, "1:1", focus=(15, 120), boosts=[(5, 100)], **right_heavy)
+    assert box[0] == 0
+
+
+def test_focus_takes_numpy_numbers_and_a_focus_object(photo):
+    from_numpy = smartcrop_box(photo, "1:1", focus=np.array([15, 120]), **FAST)
+    assert from_numpy == smartcrop_box(photo, "1:1", focus=Focus(15, 120), **FAST)
+    assert from_numpy[0] == 0
+
+
+def test_hints_are_in_the_upright_frame_of_an_exif_turned_image(turned_jpeg):
+    # Stored 300x200 and turned upright to 200x300: y=290 exists only upright.
+    with Image.open(turned_jpeg) as image:
+        image.load()
+        before = _state(image)
+        for source in (image, turned_jpeg):
+            low = smartcrop_box(source, "1:1", focus=(100, 290), **FAST)
+            high = smartcrop_box(source, "1:1", focus=(100, 10), **FAST)
+            assert low[0] == 0 and low[3] >= 290  # a 200x200 box holding y=290
+            assert high[0] == 0 and high[1] <= 10
+        box = smartcrop_box(image, "1:1", boosts=[(0, 250, 200, 300)], **FAST)
+        bottom = smartcrop(image, "1:1", boosts=[(0, 250, 200, 300)], **FAST)
+        assert _state(image) == before
+        upright = ImageOps.exif_transpose(image)
+    assert box[3] > 250  # below the centred box (0, 50, 200, 250)
+    assert bottom.tobytes() == upright.crop(box).tobytes()
+    with pytest.raises(InvalidBoxError, match="outside the 200x300 image"):
+        smartcrop_box(turned_jpeg, "1:1", focus=(290, 100), **FAST)  # x=290 only in storage
+
+
+def test_hinted_calls_reuse_one_cropper_and_one_analysis():
+    model = ColumnSaliency(0.4, 0.6)
+    with preserved_registries():
+        MODELS.register("hint-counting-test", lambda: model)
+        options = {"model": "hint-counting-test", "faces": False}
+        image = Image.new("RGB", (180, 120), "gray")
+        boxes = {
+            smartcrop_box(image, "1:1", **options),
+            smartcrop_box(image, "1:1", focus=(5, 60), **options),
+            smartcrop_box(image, "1:1", focus=(175, 60), **options),
+            smartcrop_box(image, "1:1", boosts=[((0, 0, 30, 120), 2)], **options),
+        }
+    assert model.calls == 1  # one analysis: the named cropper and its cache were reused
+    lefts = sorted(box[0] for box in boxes)
+    assert lefts[0] <= 5 and lefts[-1] >= 55  # and the hints still steered each call
