@@ -8,12 +8,18 @@ directory, so from the project's root::
         --method smartcrop_plugins.imageops:smartcrop_box
 
 compares the default pipeline with the same pipeline on FastGaze saliency, in one run.
+``hand_set_ranker`` and ``mass_only_ranker`` keep the default saliency and faces but rank
+windows with the hand-set weights the project used before it learned a ranker, or by
+saliency mass alone: what the learned ranker adds, measured in the same run.
 """
 
 from __future__ import annotations
 
+from functools import cache
+
 from PIL import Image
 
+from smartcrop_core import Ranker, SmartCropper
 from smartcrop_plugins.imageops import smartcrop_box
 
 
@@ -25,3 +31,19 @@ def fastgaze_stage(image: Image.Image, aspect: float, *, zoom: float) -> tuple[i
 def deepgaze_stage(image: Image.Image, aspect: float, *, zoom: float) -> tuple[int, ...]:
     """The default pipeline with our DeepGaze-MobileNetV2 readout as the saliency stage."""
     return smartcrop_box(image, aspect, zoom=zoom, model="deepgaze-mobilenet-v2")
+
+
+def hand_set_ranker(image: Image.Image, aspect: float, *, zoom: float) -> tuple[int, ...]:
+    """The default pipeline ranking windows with the former hand-set weights."""
+    return _cropper("hand-set").crop(image, aspect, zoom=zoom).box.to_pillow()
+
+
+def mass_only_ranker(image: Image.Image, aspect: float, *, zoom: float) -> tuple[int, ...]:
+    """The default pipeline ranking windows by the saliency mass they keep, nothing else."""
+    return _cropper("mass").crop(image, aspect, zoom=zoom).box.to_pillow()
+
+
+@cache
+def _cropper(ranking: str) -> SmartCropper:
+    ranker = Ranker.linear({"mass": 1.0}) if ranking == "mass" else ranking
+    return SmartCropper(ranker=ranker)
