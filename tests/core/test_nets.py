@@ -257,3 +257,41 @@ def test_pan_net_trains_with_a_euclidean_loss_and_evaluates_as_a_log_density():
     assert wrapped.stride == 1
     with torch.no_grad():
         assert torch.isfinite(wrapped(images)).all()
+
+
+class _LeftHeavy(torch.nn.Module):
+    """A 'network' whose log-density rises to the right: its mirror view rises to the left."""
+
+    def forward(self, images: torch.Tensor) -> torch.Tensor:
+        batch, _, height, width = images.shape
+        ramp = torch.linspace(0.0, 4.0, width).expand(batch, height, width)
+        return ramp + images.mean(1)
+
+
+def test_mirroring_averages_the_log_densities_of_the_image_and_its_mirror():
+    rgb = np.random.default_rng(0).integers(0, 256, (24, 32, 3), dtype=np.uint8)
+    plain = NetworkSaliency(_LeftHeavy(), input_size=32).log_density(rgb)
+    mirrored = NetworkSaliency(_LeftHeavy(), input_size=32, mirror=True).log_density(rgb)
+    # The ramp cancels out into a constant; the content term stays where it is.
+    content = torch.from_numpy(rgb).float().mean(2) / 255.0
+    torch.testing.assert_close(mirrored - mirrored.mean(), content - content.mean())
+    assert not torch.allclose(plain - plain.mean(), mirrored - mirrored.mean())
+
+
+def test_mirroring_makes_a_map_of_a_mirrored_image_the_mirror_of_the_map():
+    from smartcrop_core.saliency.trained import shipped_model
+
+    model = shipped_model("student")
+    rgb = np.asarray(Image.open(_photo()).convert("RGB"))
+    density = model.predict(rgb)
+    flipped = model.predict(np.ascontiguousarray(rgb[:, ::-1]))
+    np.testing.assert_allclose(flipped[:, ::-1], density, rtol=1e-4, atol=1e-9)
+
+
+def _photo():
+    from tests.conftest import FIXATIONS
+
+    path = FIXATIONS / "osie" / "images" / "1001.jpg"
+    if not path.exists():
+        pytest.skip(f"{path} is not here")
+    return path

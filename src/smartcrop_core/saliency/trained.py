@@ -5,7 +5,8 @@ splits) with ``smartcrop-train``; ``weights/NAME.json`` beside it records the ar
 the command, data, seed and held-out scores that reproduce it. A frozen-backbone model
 (DeepGaze) ships its readout only: the ImageNet backbone is third-party and comes from its
 own package or a verified download. ``centre_bias_scale`` in the JSON, when present, weakens
-the learned centre bias at inference (chosen on the train split, see the JSON's note).
+the learned centre bias at inference (chosen on the train split, see the JSON's note);
+``mirror`` averages the map of the image with that of its mirror image.
 """
 
 from __future__ import annotations
@@ -57,4 +58,4 @@ def shipped_model(name: str, weights: str | Path | None = None):
     for module in network.modules():
         if isinstance(module, CentreBias):
             module.scale = scale
-    return NetworkSaliency(network, info["input_size"])
+    return NetworkSaliency(network, info["input_size"], mirror=info.get("mirror", False))

@@ -63,6 +63,11 @@ def build_parser() -> argparse.ArgumentParser:
         default=1.0,
         help="weaken (<1) the learned centre bias at inference",
     )
+    ship.add_argument(
+        "--mirror",
+        action="store_true",
+        help="average each map with its mirror image's at inference (twice the time)",
+    )
     ship.add_argument("--note", default="", help="how the settings were chosen")
     centre = commands.add_parser(
         "centre-scale",
@@ -70,6 +75,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     centre.add_argument("--run", required=True, help="a finished saliency run's --out folder")
     centre.add_argument("--scale", type=float, action="append", help="a scale to try; repeatable")
+    centre.add_argument(
+        "--mirror", action="store_true", help="score with test-time mirroring (see ship)"
+    )
     _add_ranker_commands(commands)
     return parser
 
@@ -154,7 +162,7 @@ def main(argv: list[str] | None = None) -> int:
             sweep_centre_scale,
         )
 
-        sweep = sweep_centre_scale(args.run, args.scale or DEFAULT_SCALES)
+        sweep = sweep_centre_scale(args.run, args.scale or DEFAULT_SCALES, mirror=args.mirror)
         print(format_sweep(sweep))
         print(f"chosen centre-bias scale: {choose_centre_scale(sweep):g}")
         return 0
@@ -169,6 +177,7 @@ def main(argv: list[str] | None = None) -> int:
             args.name,
             package_weights,
             centre_bias_scale=args.centre_bias_scale,
+            mirror=args.mirror,
             note=args.note,
         )
         print(target)

@@ -27,9 +27,11 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from ..errors import WeightsUnavailableError
 from ..pipeline import SmartCropper
-from ..ranking import Ranker
+from ..ranking import HAND_SET, Ranker
 from ..saliency import default_model_name
+from ..saliency.trained import shipped_info
 from ..window_features import FEATURE_NAMES, WindowMeasurer
 from .crop_datasets import load_crop_dataset, preference_pairs
 from .data import load_fixation_dataset
@@ -114,6 +116,9 @@ def train_ranker(config: RankerConfig) -> Path:
         "command": reproduce_command(config),
         "saliency_model": config.model or default_model_name(),
         "holdout": heldout_gain(_as_ranker(network, mean, scale, {}), holdout),
+        # What the same held-out windows give when ranked without learning, for comparison.
+        "holdout_hand_set": heldout_gain(HAND_SET, holdout),
+        "holdout_mass_only": heldout_gain(Ranker.linear({"mass": 1.0}), holdout),
         "seconds": round(time.perf_counter() - started, 1),
     }
     (output / "log.json").write_text(json.dumps(log, indent=1))
@@ -275,7 +280,9 @@ def _split(
 
 
 def _cached_lists(config: RankerConfig, cropper: SmartCropper, path: Path) -> list[RankingList]:
-    key = json.dumps([config.data, config.model, config.faces, config.limit])
+    key = json.dumps(
+        [config.data, config.model, config.faces, config.limit, _model_record(config.model)]
+    )
     if path.is_file():
         with np.load(path, allow_pickle=False) as stored:
             if str(stored["key"]) == key:
@@ -290,6 +297,14 @@ def _cached_lists(config: RankerConfig, cropper: SmartCropper, path: Path) -> li
     lists = build_ranking_lists(samples, cropper)
     _pack(lists, key, path)
     return lists
+
+
+def _model_record(model: str | None) -> dict:
+    """What a shipped model's weights are (its JSON record), so a new model re-measures."""
+    try:
+        return shipped_info(model or default_model_name())
+    except WeightsUnavailableError:
+        return {}
 
 
 def _pack(lists: Sequence[RankingList], key: str, path: Path) -> None:

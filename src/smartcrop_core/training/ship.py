@@ -51,6 +51,7 @@ def ship_run(
     destination: str | Path,
     *,
     centre_bias_scale: float = 1.0,
+    mirror: bool = False,
     note: str = "",
 ) -> Path:
     """Copy ``run/best.pt`` to ``destination/name.pt`` and record ``name.json`` beside it.
@@ -69,6 +70,7 @@ def ship_run(
         "network": config.get("network", {}),
         "input_size": config["input_size"],
         "centre_bias_scale": centre_bias_scale,
+        "mirror": mirror,
         "note": note,
         "command": reproduce_command(config),
         "data": "train split of each --data folder (shared/data/fixations); a tenth of it, "

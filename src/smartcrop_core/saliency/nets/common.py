@@ -76,11 +76,15 @@ class NetworkSaliency:
         Maps ``(b, 3, h, w)`` RGB in ``[0, 1]`` to log-densities ``(b, h', w')``.
     input_size : int
         Longer side, in pixels, of the image fed to the network.
+    mirror : bool
+        Also run the network on the mirrored image and average the two log-densities
+        (test-time augmentation: twice the time, a steadier map).
     """
 
-    def __init__(self, network: nn.Module, input_size: int) -> None:
+    def __init__(self, network: nn.Module, input_size: int, *, mirror: bool = False) -> None:
         self.network = network.eval()
         self.input_size = input_size
+        self.mirror = mirror
 
     def log_density(self, rgb: np.ndarray) -> torch.Tensor:
         """Log-density map of ``rgb`` at the network's output resolution."""
@@ -88,7 +92,11 @@ class NetworkSaliency:
         resized = resize_longer_side(rgb, self.input_size, min_side=8)
         tensor = torch.from_numpy(resized).permute(2, 0, 1)[None]
         with torch.inference_mode():
-            return self.network(tensor.float() / 255.0)[0]
+            batch = tensor.float() / 255.0
+            if not self.mirror:
+                return self.network(batch)[0]
+            both = self.network(torch.cat([batch, batch.flip(-1)]))
+            return (both[0] + both[1].flip(-1)) / 2
 
     def predict(self, rgb: np.ndarray) -> np.ndarray:
         """Density over the pixels of ``rgb`` (``(h, w)`` float32 summing to 1)."""
