@@ -5,7 +5,12 @@ everything the saliency model predicted: a boost of weight 1 matters as much as 
 predicted looks together, 0.2 about as much as a small subject. The map the windows are
 measured on becomes ``(saliency + sum(weight * boost)) / (1 + sum(weight))``, where a box
 boost spreads its weight evenly over the box and a focal point over a small Gaussian spot,
-so every ranking feature (mass kept, cuts at the edges, balance) honours it.
+so every ranking feature (mass kept, cuts at the edges, balance) honours it. The ranker
+learned its taste on unhinted photos (it also likes the middle), so the pipeline adds one
+more term of its own to each window's score: :data:`HINT_STRENGTH` times
+``total / (1 + total)`` times the share of the boosts' weight the window keeps, where
+``total`` is the boosts' summed weight; a weight-1 hint then outweighs any preference the
+ranker has among windows of a photo.
 
 Examples
 --------
@@ -35,10 +40,13 @@ from .analysis import Analysis
 from .errors import InvalidBoxError
 from .geometry import Box, as_box_array
 
-__all__ = ["Boost", "BoostLike", "Focus", "apply_boosts", "as_boosts"]
+__all__ = ["Boost", "BoostLike", "Focus", "apply_boosts", "as_boosts", "hint_map"]
 
 #: Width of a focal point's spot, as a share of the image's longer side.
 FOCUS_SIGMA = 0.03
+#: Score, in the ranker's units, of keeping all of the boosts' weight when that weight is
+#: very large. The shipped ranker's scores spread by 1 to 3 units across a photo's windows.
+HINT_STRENGTH = 20.0
 
 
 @dataclass(frozen=True)
@@ -124,8 +132,11 @@ weight=0.5), Focus(x=3, y=4, weight=1.0))
     return tuple(_as_boost(item) for item in items)
 
 
-def apply_boosts(analysis: Analysis, boosts: Sequence[Boost | Focus]) -> Analysis:
-    """The analysis with its saliency map blended with the boosts (see the module's text).
+def hint_map(analysis: Analysis, boosts: Sequence[Boost | Focus]) -> np.ndarray | None:
+    """Where the boosts put their weight: ``sum(weight * spot)`` at analysis size, or None.
+
+    Each spot sums to 1 (a box spreads evenly over its cells, a focal point over a small
+    Gaussian), so the map sums to the boosts' total weight.
 
     Raises
     ------
@@ -133,16 +144,15 @@ def apply_boosts(analysis: Analysis, boosts: Sequence[Boost | Focus]) -> Analysi
         A boost box or focal point outside the image.
     """
     if not boosts:
-        return analysis
+        return None
     if analysis.saliency is None:
         raise ValueError("the analysis has no saliency map yet; run a saliency stage first")
     height, width = analysis.saliency.shape
     scale_x, scale_y = analysis.image.scale
     original_size = analysis.image.original_size
-    blended = analysis.saliency.astype(np.float64) / max(float(analysis.saliency.sum()), 1e-300)
-    total_weight = 1.0
     rows = np.arange(height) + 0.5
     cols = np.arange(width) + 0.5
+    hints = np.zeros((height, width))
     for boost in boosts:
         if isinstance(boost, Focus):
             _check_point(boost, original_size)
@@ -155,9 +165,24 @@ def apply_boosts(analysis: Analysis, boosts: Sequence[Boost | Focus]) -> Analysi
                 _coverage(cols, left / scale_x, right / scale_x)[None, :]
                 * _coverage(rows, upper / scale_y, lower / scale_y)[:, None]
             )
-        blended += boost.weight * spot / max(spot.sum(), 1e-300)
-        total_weight += boost.weight
-    return analysis.evolve(saliency=(blended / total_weight).astype(np.float32))
+        hints += boost.weight * spot / max(spot.sum(), 1e-300)
+    return hints
+
+
+def apply_boosts(analysis: Analysis, boosts: Sequence[Boost | Focus]) -> Analysis:
+    """The analysis with its saliency map blended with the boosts (see the module's text).
+
+    Raises
+    ------
+    InvalidBoxError
+        A boost box or focal point outside the image.
+    """
+    hints = hint_map(analysis, boosts)
+    if hints is None:
+        return analysis
+    saliency = analysis.saliency.astype(np.float64) / max(float(analysis.saliency.sum()), 1e-300)
+    blended = (saliency + hints) / (1.0 + hints.sum())
+    return analysis.evolve(saliency=blended.astype(np.float32))
 
 
 def _coverage(centres: np.ndarray, start: float, stop: float) -> np.ndarray:

@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from .analysis import Analysis, DetectFaces, PredictSaliency, Stage, run_stages
-from .boosts import BoostLike, apply_boosts, as_boosts
+from .boosts import HINT_STRENGTH, BoostLike, apply_boosts, as_boosts, hint_map
 from .faces import FaceDetector, NoFaceDetector, get_detector
 from .geometry import Box, CropResult, as_box_array
 from .imaging import DEFAULT_ANALYSIS_SIZE, ImageInput, prepare
@@ -25,7 +25,13 @@ from .params import AUTO_ZOOM, parse_aspect, parse_zoom
 from .ranking import Ranker, load_ranker
 from .saliency import SaliencyModel, get_model
 from .search import COARSE_POSITIONS, WindowChoice, auto_zoom_window, best_window
-from .window_features import FEATURE_NAMES, FeatureSettings, WindowMeasurer
+from .window_features import (
+    FEATURE_NAMES,
+    FeatureSettings,
+    WindowMeasurer,
+    box_sums,
+    integral_image,
+)
 
 __all__ = ["SmartCropper", "find_crop", "find_crops"]
 
@@ -192,7 +198,7 @@ class SmartCropper:
         ]
         hints = as_boosts(boosts)
         analysis = self.analyze(image, channel_axis=channel_axis)
-        score = self._scorer(apply_boosts(analysis, hints))
+        score = self._scorer(apply_boosts(analysis, hints), hint_map(analysis, hints))
         # Results carry the model's own map: boosts steer the ranking, not the prediction.
         return [self._best(analysis, score, request, details) for request in requests]
 
@@ -235,16 +241,20 @@ class SmartCropper:
         array = as_box_array(boxes, analysis.image.original_size)
         return self._scorer(analysis)(array)[0]
 
-    def _scorer(self, analysis: Analysis):
-        """``boxes -> (scores, features)`` on one analysis."""
+    def _scorer(self, analysis: Analysis, hints: np.ndarray | None = None):
+        """``boxes -> (scores, features)`` on one analysis, honouring a boosts' hint map."""
         measure = WindowMeasurer(analysis, self.feature_settings)
         ranker = self.ranker
+        hint_kept = _hint_share(analysis, hints)
 
         def score(boxes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
             features = measure(boxes)
             # A vanishing pull to the middle settles ties (featureless images) centrally.
             off_centre = np.hypot(features[:, _OFFSET_X], features[:, _OFFSET_Y])
-            return ranker.score(features) - _CENTRE_TIEBREAK * off_centre, features
+            scores = ranker.score(features) - _CENTRE_TIEBREAK * off_centre
+            if hint_kept is not None:
+                scores = scores + hint_kept(boxes)
+            return scores, features
 
         return score
 
@@ -270,6 +280,29 @@ class SmartCropper:
             saliency=analysis.saliency.copy() if details else None,
             candidates=choice.scored if details else None,
         )
+
+
+def _hint_share(analysis: Analysis, hints: np.ndarray | None):
+    """``boxes -> bonus``: :data:`HINT_STRENGTH` x w / (1 + w) x share of hint weight kept."""
+    if hints is None:
+        return None
+    total = float(hints.sum())
+    integral = integral_image(hints / max(total, 1e-300))
+    strength = HINT_STRENGTH * total / (1.0 + total)
+    scale_x, scale_y = analysis.image.scale
+
+    def bonus(boxes: np.ndarray) -> np.ndarray:
+        boxes = np.asarray(boxes, dtype=np.float64)
+        kept = box_sums(
+            integral,
+            boxes[:, 0] / scale_x,
+            boxes[:, 1] / scale_y,
+            boxes[:, 2] / scale_x,
+            boxes[:, 3] / scale_y,
+        )
+        return strength * kept
+
+    return bonus
 
 
 def _content_key(pixels: np.ndarray, original_size: tuple[int, int]) -> bytes:

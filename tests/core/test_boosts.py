@@ -220,7 +220,7 @@ def test_without_boosts_the_centre_model_crops_the_centre(centre_cropper):
 @pytest.mark.parametrize(
     ("hint", "keep_left", "keep_right"),
     [
-        (Focus(270, 50), 250, 290),
+        (Focus(270, 50), 260, 280),  # a focal point: kept with a spot's width around it
         (Focus(30, 50, weight=0.3), 20, 40),
         (Boost((10, 10, 60, 60), weight=2), 10, 60),
         (Boost((240, 40, 290, 90)), 240, 290),

@@ -204,10 +204,12 @@ def test_focus_rc_is_row_then_col(tall):
 )
 def test_boosts_rc_forms_pull_the_crop_down(tall, hint):
     before = tall.copy()
-    assert smartcrop_box(tall, "1:1", **CENTRE)[0] == slice(40, 160)
+    plain_rows = smartcrop_box(tall, "1:1", **CENTRE)[0]
+    # About centred (rows 40-160): the learned ranker likes a window a little high.
+    assert abs(plain_rows.start - 40) <= 6
     rows, _ = smartcrop_box(tall, "1:1", boosts_rc=[hint], **CENTRE)
-    # Down from the centred crop, far enough to keep the hint's rows (170-200, or 185).
-    assert rows.start > 40
+    # Down from the plain crop, far enough to keep the hint's rows (170-200, or 185).
+    assert rows.start > plain_rows.start
     assert rows.stop >= (185 if isinstance(hint, Focus) or _is_point(hint) else 200)
     np.testing.assert_array_equal(tall, before)
 
