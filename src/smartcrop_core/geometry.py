@@ -12,7 +12,7 @@ import numpy as np
 
 from .errors import InvalidBoxError
 
-__all__ = ["Box", "CropResult", "Face", "as_box_array"]
+__all__ = ["Box", "CropResult", "Face", "as_box_array", "share_inside"]
 
 
 @dataclass(frozen=True)
@@ -227,3 +227,26 @@ def as_box_array(boxes, image_size: tuple[int, int], *, name: str = "boxes") -> 
         first = tuple(int(v) if v.is_integer() else v for v in array[np.argmax(bad)].tolist())
         raise InvalidBoxError(f"{name}: {first} is empty or outside the {width}x{height} image")
     return array
+
+
+def share_inside(boxes: np.ndarray, regions: np.ndarray) -> np.ndarray:
+    """Share of each region's area inside each box: ``(len(boxes), len(regions))``.
+
+    Both are ``(n, 4)`` arrays of ``(left, upper, right, lower)``; an empty region counts as
+    a tiny one, so the share stays finite.
+
+    Examples
+    --------
+    >>> share_inside(np.array([[0, 0, 10, 10]]), np.array([[5, 0, 15, 10], [20, 0, 30, 5]]))
+    array([[0.5, 0. ]])
+    """
+    boxes = np.asarray(boxes, dtype=np.float64)
+    regions = np.asarray(regions, dtype=np.float64)
+    area = np.maximum((regions[:, 2] - regions[:, 0]) * (regions[:, 3] - regions[:, 1]), 1e-9)
+    overlap_w = np.minimum(boxes[:, None, 2], regions[None, :, 2]) - np.maximum(
+        boxes[:, None, 0], regions[None, :, 0]
+    )
+    overlap_h = np.minimum(boxes[:, None, 3], regions[None, :, 3]) - np.maximum(
+        boxes[:, None, 1], regions[None, :, 1]
+    )
+    return np.clip(overlap_w, 0, None) * np.clip(overlap_h, 0, None) / area

@@ -40,6 +40,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .analysis import Analysis
+from .geometry import share_inside
 from .imaging import resize_float_map
 
 __all__ = [
@@ -304,12 +305,6 @@ def _face_terms(
     # A big, sure face matters more than a small, doubtful one in a crowd.
     importance = np.array([f.score for f in analysis.faces]) * np.sqrt(face_area)
     importance = importance / importance.sum()
-    overlap_w = np.minimum(boxes[:, None, 2], faces[None, :, 2]) - np.maximum(
-        boxes[:, None, 0], faces[None, :, 0]
-    )
-    overlap_h = np.minimum(boxes[:, None, 3], faces[None, :, 3]) - np.maximum(
-        boxes[:, None, 1], faces[None, :, 1]
-    )
-    inside = np.clip(overlap_w, 0, None) * np.clip(overlap_h, 0, None) / face_area
+    inside = share_inside(boxes, faces)
     cut = np.clip(np.minimum(inside, 1 - inside) / _CUT_RAMP, 0, 1)
     return inside @ importance, cut @ importance

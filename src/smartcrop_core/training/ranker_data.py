@@ -23,6 +23,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..candidates import generate_candidates
+from ..geometry import share_inside
 from ..params import target_size
 from ..pipeline import SmartCropper
 from ..window_features import WindowMeasurer
@@ -187,15 +188,7 @@ def labelled_faces_cut(sample: FixationSample, boxes: np.ndarray) -> np.ndarray:
     ).reshape(-1, 4)
     if not len(faces):
         return np.zeros(len(boxes))
-    boxes = np.asarray(boxes, dtype=np.float64)
-    area = np.maximum((faces[:, 2] - faces[:, 0]) * (faces[:, 3] - faces[:, 1]), 1e-9)
-    overlap_w = np.minimum(boxes[:, None, 2], faces[None, :, 2]) - np.maximum(
-        boxes[:, None, 0], faces[None, :, 0]
-    )
-    overlap_h = np.minimum(boxes[:, None, 3], faces[None, :, 3]) - np.maximum(
-        boxes[:, None, 1], faces[None, :, 1]
-    )
-    inside = np.clip(overlap_w, 0, None) * np.clip(overlap_h, 0, None) / area
+    inside = share_inside(boxes, faces)
     return ((inside > 0.1) & (inside < 0.9)).mean(axis=1)
 
 
