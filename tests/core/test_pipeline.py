@@ -465,3 +465,21 @@ def test_boosts_are_honoured_after_a_plain_crop_of_the_same_image(small_image):
     cropper.crop(small_image, "1:1")
     boosted = cropper.crop(small_image, "1:1", boosts=[Focus(280, 100, weight=2)])
     assert boosted.box.right >= 299
+
+
+def test_face_guard_moves_the_crop_off_a_face_the_ranker_alone_would_cut():
+    from smartcrop_core import Ranker
+    from tests.core.ranking_support import analysis_of
+    from tests.support import face_at
+
+    # All the looks sit just right of a face: the window with the most mass cuts the face.
+    saliency = np.zeros((100, 300), np.float32)
+    saliency[40:60, 190:230] = 1 / 800
+    analysis = analysis_of(saliency, faces=(face_at(110, 30, 150, 70, score=0.9),))
+    mass_only = Ranker.linear({"mass": 1.0})
+    careless = SmartCropper(ranker=mass_only, face_guard=0.0).crop(analysis, "1:1").box
+    guarded = SmartCropper(ranker=mass_only, face_guard=10.0).crop(analysis, "1:1").box
+    face = analysis.faces[0]
+    assert 0 < face.fraction_inside(careless) < 1
+    assert face.fraction_inside(guarded) in (0.0, 1.0)
+    assert guarded.left <= 190 and guarded.right >= 230  # and still keeps the looks
