@@ -139,14 +139,18 @@ class WindowMeasurer:
         original_width, original_height = analysis.image.original_size
         self._scale = (width / original_width, height / original_height)
         rows, cols = np.mgrid[0:height, 0:width].astype(np.float64) + 0.5
-        squared = saliency**2
-        self._mass = integral_image(saliency)
-        self._peak = integral_image(squared / max(squared.sum(), 1e-300))
-        root = np.sqrt(saliency)
-        self._soft = integral_image(root / max(root.sum(), 1e-300))
-        self._moment_x = integral_image(saliency * cols)
-        self._moment_y = integral_image(saliency * rows)
-        self._prior = integral_image(_centre_prior(height, width))
+        squared, root = saliency**2, np.sqrt(saliency)
+        # One stack, so each window's corners are read once for every map.
+        self._integrals = np.stack(
+            [
+                integral_image(saliency),
+                integral_image(squared / max(squared.sum(), 1e-300)),
+                integral_image(root / max(root.sum(), 1e-300)),
+                integral_image(saliency * cols),
+                integral_image(saliency * rows),
+                integral_image(_centre_prior(height, width)),
+            ]
+        )
         self._mean_density = 1.0 / saliency.size
 
     def __call__(self, boxes: np.ndarray) -> np.ndarray:
@@ -158,10 +162,10 @@ class WindowMeasurer:
         upper, lower = boxes[:, 1] * scale_y, boxes[:, 3] * scale_y
         edges = (left, upper, right, lower)
 
-        mass = box_sums(self._mass, *edges)
+        mass, peak_mass, soft_mass, moment_x, moment_y, prior = box_sums(self._integrals, *edges)
         safe_mass = np.maximum(mass, 1e-12)
-        centroid_x = box_sums(self._moment_x, *edges) / safe_mass
-        centroid_y = box_sums(self._moment_y, *edges) / safe_mass
+        centroid_x = moment_x / safe_mass
+        centroid_y = moment_y / safe_mass
         # Where nothing is kept, the centroid is meaningless: call it centred.
         empty = mass < 1e-9
         relative_x = np.where(empty, 0.5, (centroid_x - left) / (right - left))
@@ -174,12 +178,12 @@ class WindowMeasurer:
         return np.column_stack(
             [
                 mass,
-                box_sums(self._peak, *edges),
-                box_sums(self._soft, *edges),
+                peak_mass,
+                soft_mass,
                 self._border(boxes, edges),
                 np.hypot(relative_x - 0.5, relative_y - 0.5),
                 thirds,
-                box_sums(self._prior, *edges),
+                prior,
                 np.abs((boxes[:, 0] + boxes[:, 2]) / (2 * original_width) - 0.5),
                 (boxes[:, 1] + boxes[:, 3]) / (2 * original_height) - 0.5,
                 faces_kept,
@@ -198,14 +202,16 @@ class WindowMeasurer:
             (boxes[:, 1] > 0, (left, upper, right, upper + band)),
             (boxes[:, 3] < original_height, (left, lower - band, right, lower)),
         )
-        border = np.zeros(len(boxes))
-        for cuts_image, (band_left, band_upper, band_right, band_lower) in bands:
-            band_mass = box_sums(self._mass, band_left, band_upper, band_right, band_lower)
-            # Only what the band holds beyond the image's average counts: on a flat map no
-            # edge cuts anything, so hugging the image border gains a window nothing.
-            expected = self._mean_density * (band_right - band_left) * (band_lower - band_upper)
-            border += cuts_image * np.clip(band_mass - expected, 0, None)
-        return border
+        cuts_image = np.concatenate([cuts for cuts, _ in bands])
+        band_left, band_upper, band_right, band_lower = (
+            np.concatenate([band[side] for _, band in bands]) for side in range(4)
+        )
+        band_mass = box_sums(self._integrals[0], band_left, band_upper, band_right, band_lower)
+        # Only what the band holds beyond the image's average counts: on a flat map no edge
+        # cuts anything, so hugging the image border gains a window nothing.
+        expected = self._mean_density * (band_right - band_left) * (band_lower - band_upper)
+        excess = cuts_image * np.clip(band_mass - expected, 0, None)
+        return excess.reshape(4, len(boxes)).sum(axis=0)
 
 
 def window_features(
@@ -245,6 +251,9 @@ def box_sums(
 ) -> np.ndarray:
     """Sums over boxes with fractional edges, by bilinear reading of an integral image.
 
+    ``integral`` may be a stack ``(k, h, w)`` of integral images: the sums are then
+    ``(k, n)``, each window's corners read once for all of them.
+
     Examples
     --------
     >>> import numpy as np
@@ -262,13 +271,18 @@ def box_sums(
 
 
 def _read(integral: np.ndarray, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
-    rows = np.clip(rows, 0, integral.shape[0] - 1)
-    cols = np.clip(cols, 0, integral.shape[1] - 1)
-    row0 = np.minimum(np.floor(rows).astype(np.int64), integral.shape[0] - 2)
-    col0 = np.minimum(np.floor(cols).astype(np.int64), integral.shape[1] - 2)
+    """Bilinear reads of one integral image ``(h, w)`` or a stack ``(k, h, w)``."""
+    height, width = integral.shape[-2:]
+    rows = np.clip(rows, 0, height - 1)
+    cols = np.clip(cols, 0, width - 1)
+    row0 = np.minimum(rows.astype(np.int64), height - 2)
+    col0 = np.minimum(cols.astype(np.int64), width - 2)
     row_weight, col_weight = rows - row0, cols - col0
-    top = integral[row0, col0] * (1 - col_weight) + integral[row0, col0 + 1] * col_weight
-    bottom = integral[row0 + 1, col0] * (1 - col_weight) + integral[row0 + 1, col0 + 1] * col_weight
+    top = integral[..., row0, col0] * (1 - col_weight) + integral[..., row0, col0 + 1] * col_weight
+    bottom = (
+        integral[..., row0 + 1, col0] * (1 - col_weight)
+        + integral[..., row0 + 1, col0 + 1] * col_weight
+    )
     return top * (1 - row_weight) + bottom * row_weight
 
 
