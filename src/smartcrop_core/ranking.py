@@ -189,5 +189,8 @@ def load_ranker(source: str | Path | Ranker | None = None) -> Ranker:
 
 HAND_SET = Ranker.linear(
     {"mass": 1.0, "border": -0.1, "faces_kept": 0.1, "faces_cut": -0.15},
-    info={"note": "hand-set weights, grid-searched on train (benchmarks/tune_ranking.py)"},
+    info={
+        "note": "hand-set weights, grid-searched on train by a script retired once the "
+        "ranker was learned"
+    },
 )
