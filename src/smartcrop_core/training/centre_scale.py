@@ -61,18 +61,23 @@ class CentreScaleSweep:
 
 
 def sweep_centre_scale(
-    run: str | Path, scales: Sequence[float] = DEFAULT_SCALES, *, mirror: bool = False
+    run: str | Path,
+    scales: Sequence[float] = DEFAULT_SCALES,
+    *,
+    mirror: bool = False,
+    input_size: int | None = None,
 ) -> CentreScaleSweep:
     """Score a finished run's network at each centre-bias scale on its held-out images.
 
     ``mirror`` scores it with test-time mirroring (see
-    :class:`~smartcrop_core.saliency.nets.common.NetworkSaliency`).
+    :class:`~smartcrop_core.saliency.nets.common.NetworkSaliency`), ``input_size`` at
+    another input size than it was trained at.
     """
     network, config_dict = load_run(run)
     config = TrainConfig(**config_dict)
     _, holdout = split_samples(config)
     groups = _by_dataset(holdout)
-    model = NetworkSaliency(network, config.input_size, mirror=mirror)
+    model = NetworkSaliency(network, input_size or config.input_size, mirror=mirror)
     results = {}
     for scale in scales:
         for module in network.modules():

@@ -64,6 +64,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="weaken (<1) the learned centre bias at inference",
     )
     ship.add_argument(
+        "--input-size",
+        type=int,
+        help="longer side of the network's input at inference (default: as trained)",
+    )
+    ship.add_argument(
         "--mirror",
         action="store_true",
         help="average each map with its mirror image's at inference (twice the time)",
@@ -78,6 +83,7 @@ def build_parser() -> argparse.ArgumentParser:
     centre.add_argument(
         "--mirror", action="store_true", help="score with test-time mirroring (see ship)"
     )
+    centre.add_argument("--input-size", type=int, help="score at this input size (see ship)")
     _add_ranker_commands(commands)
     return parser
 
@@ -162,7 +168,9 @@ def main(argv: list[str] | None = None) -> int:
             sweep_centre_scale,
         )
 
-        sweep = sweep_centre_scale(args.run, args.scale or DEFAULT_SCALES, mirror=args.mirror)
+        sweep = sweep_centre_scale(
+            args.run, args.scale or DEFAULT_SCALES, mirror=args.mirror, input_size=args.input_size
+        )
         print(format_sweep(sweep))
         print(f"chosen centre-bias scale: {choose_centre_scale(sweep):g}")
         return 0
@@ -178,6 +186,7 @@ def main(argv: list[str] | None = None) -> int:
             package_weights,
             centre_bias_scale=args.centre_bias_scale,
             mirror=args.mirror,
+            inference_input_size=args.input_size,
             note=args.note,
         )
         print(target)

@@ -52,6 +52,7 @@ def ship_run(
     *,
     centre_bias_scale: float = 1.0,
     mirror: bool = False,
+    inference_input_size: int | None = None,
     note: str = "",
 ) -> Path:
     """Copy ``run/best.pt`` to ``destination/name.pt`` and record ``name.json`` beside it.
@@ -68,7 +69,8 @@ def ship_run(
     info = {
         "architecture": config["architecture"],
         "network": config.get("network", {}),
-        "input_size": config["input_size"],
+        "input_size": inference_input_size or config["input_size"],
+        "training_input_size": config["input_size"],
         "centre_bias_scale": centre_bias_scale,
         "mirror": mirror,
         "note": note,
