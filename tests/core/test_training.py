@@ -247,3 +247,13 @@ def test_blurred_fixation_maps_peak_at_the_fixations():
     row, col = divmod(int(maps[0].argmax()), 96)
     assert (row, col) == (30, 10) or (abs(row - 30) <= 1 and abs(col - 10) <= 1)
     assert float(maps.max()) == pytest.approx(1.0)
+
+
+def test_shipping_records_inference_settings_apart_from_training_ones(tiny_run, tmp_path):
+    config, output = tiny_run
+    ship_run(output, "demo", tmp_path, centre_bias_scale=0.5, mirror=True, inference_input_size=96)
+    info = json.loads((tmp_path / "demo.json").read_text())
+    assert info["input_size"] == 96  # what inference feeds the network
+    assert info["training_input_size"] == config.input_size
+    assert info["mirror"] is True and info["centre_bias_scale"] == 0.5
+    assert f"--input-size {config.input_size}" in info["command"]  # training reproduces as was
