@@ -40,7 +40,15 @@ from .analysis import Analysis
 from .errors import InvalidBoxError
 from .geometry import Box, as_box_array
 
-__all__ = ["Boost", "BoostLike", "Focus", "apply_boosts", "as_boosts", "hint_map"]
+__all__ = [
+    "Boost",
+    "BoostLike",
+    "Focus",
+    "apply_boosts",
+    "as_boosts",
+    "blend_hints",
+    "hint_map",
+]
 
 #: Width of a focal point's spot, as a share of the image's longer side.
 FOCUS_SIGMA = 0.03
@@ -177,7 +185,11 @@ def apply_boosts(analysis: Analysis, boosts: Sequence[Boost | Focus]) -> Analysi
     InvalidBoxError
         A boost box or focal point outside the image.
     """
-    hints = hint_map(analysis, boosts)
+    return blend_hints(analysis, hint_map(analysis, boosts))
+
+
+def blend_hints(analysis: Analysis, hints: np.ndarray | None) -> Analysis:
+    """The analysis with a :func:`hint_map` blended into its saliency map (None: unchanged)."""
     if hints is None:
         return analysis
     saliency = analysis.saliency.astype(np.float64) / max(float(analysis.saliency.sum()), 1e-300)

@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from .analysis import Analysis, DetectFaces, PredictSaliency, Stage, run_stages
-from .boosts import HINT_STRENGTH, BoostLike, apply_boosts, as_boosts, hint_map
+from .boosts import HINT_STRENGTH, BoostLike, as_boosts, blend_hints, hint_map
 from .faces import FaceDetector, NoFaceDetector, get_detector
 from .geometry import Box, CropResult, as_box_array
 from .imaging import DEFAULT_ANALYSIS_SIZE, ImageInput, prepare
@@ -210,7 +210,8 @@ class SmartCropper:
         ]
         hints = as_boosts(boosts)
         analysis = self.analyze(image, channel_axis=channel_axis)
-        score = self._scorer(apply_boosts(analysis, hints), hint_map(analysis, hints))
+        hint_weights = hint_map(analysis, hints)
+        score = self._scorer(blend_hints(analysis, hint_weights), hint_weights)
         # Results carry the model's own map: boosts steer the ranking, not the prediction.
         return [self._best(analysis, score, request, details) for request in requests]
 

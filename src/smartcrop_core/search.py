@@ -110,20 +110,15 @@ def best_window(
     boxes = generate_candidates(image_size, aspect, zoom, max_positions=coarse_positions).boxes
     steps = np.array([_step(free_x, coarse_positions), _step(free_y, coarse_positions)])
     scores, features = score(boxes)
-    all_boxes, all_scores, all_features = [boxes], [scores], [features]
     while steps.max() > 1:
+        # Leaders are the best of every window scored so far.
         leaders = boxes[_leaders(scores)]
-        boxes = _refined(leaders, steps, (free_x, free_y), (box_width, box_height))
-        scores, features = score(boxes)
-        all_boxes.append(boxes)
-        all_scores.append(scores)
-        all_features.append(features)
-        boxes = np.concatenate(all_boxes)
-        scores = np.concatenate(all_scores)
+        refined = _refined(leaders, steps, (free_x, free_y), (box_width, box_height))
+        refined_scores, refined_features = score(refined)
+        boxes = np.concatenate([boxes, refined])
+        scores = np.concatenate([scores, refined_scores])
+        features = np.concatenate([features, refined_features])
         steps = np.maximum(steps / 4, 1) if steps.max() > 4 else np.zeros(2)
-    boxes = np.concatenate(all_boxes)
-    scores = np.concatenate(all_scores)
-    features = np.concatenate(all_features)
     best = int(np.argmax(scores))
     return WindowChoice(
         box=boxes[best],

@@ -152,6 +152,8 @@ class WindowMeasurer:
             ]
         )
         self._mean_density = 1.0 / saliency.size
+        # Faces do not move between calls: grow and weigh them once.
+        self._faces = _protected_faces(analysis, self.settings)
 
     def __call__(self, boxes: np.ndarray) -> np.ndarray:
         """Features of ``(n, 4)`` boxes in original pixels: ``(n, len(FEATURE_NAMES))``."""
@@ -174,7 +176,7 @@ class WindowMeasurer:
             np.hypot(relative_x[:, None] - _THIRDS[:, 0], relative_y[:, None] - _THIRDS[:, 1]),
             axis=1,
         )
-        faces_kept, faces_cut = _face_terms(self.analysis, boxes, self.settings)
+        faces_kept, faces_cut = _face_terms(self._faces, boxes)
         return np.column_stack(
             [
                 mass,
@@ -293,13 +295,16 @@ def _centre_prior(height: int, width: int) -> np.ndarray:
     return prior / prior.sum()
 
 
-def _face_terms(
-    analysis: Analysis, boxes: np.ndarray, settings: FeatureSettings
-) -> tuple[np.ndarray, np.ndarray]:
-    """Shares of face importance kept and cut, importance = confidence x sqrt(area)."""
+def _protected_faces(
+    analysis: Analysis, settings: FeatureSettings
+) -> tuple[np.ndarray, np.ndarray] | None:
+    """Face boxes grown by their margins, in original pixels, and their shares of importance.
+
+    Importance is confidence x square root of area, normalised to sum to 1; None without
+    faces.
+    """
     if not analysis.faces:
-        zeros = np.zeros(len(boxes))
-        return zeros, zeros
+        return None
     scale_x, scale_y = analysis.image.scale
     side = settings.face_margin_side
     top, bottom = settings.face_margin_top, settings.face_margin_bottom
@@ -318,7 +323,17 @@ def _face_terms(
     face_area = np.maximum((faces[:, 2] - faces[:, 0]) * (faces[:, 3] - faces[:, 1]), 1e-9)
     # A big, sure face matters more than a small, doubtful one in a crowd.
     importance = np.array([f.score for f in analysis.faces]) * np.sqrt(face_area)
-    importance = importance / importance.sum()
+    return faces, importance / importance.sum()
+
+
+def _face_terms(
+    protected: tuple[np.ndarray, np.ndarray] | None, boxes: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Shares of face importance inside and cut by each box."""
+    if protected is None:
+        zeros = np.zeros(len(boxes))
+        return zeros, zeros
+    faces, importance = protected
     inside = share_inside(boxes, faces)
     cut = np.clip(np.minimum(inside, 1 - inside) / _CUT_RAMP, 0, 1)
     return inside @ importance, cut @ importance
