@@ -15,12 +15,14 @@ import numpy as np
 
 from .errors import WeightsUnavailableError
 from .geometry import Face
+from .imaging import resize_longer_side
 from .registry import Registry
 from .weights import WeightsSource, fetch
 
 __all__ = [
     "BUILTIN_DETECTORS",
     "DEFAULT_DETECTOR",
+    "DETECTION_SIZE",
     "DETECTORS",
     "YUNET_WEIGHTS",
     "FaceDetector",
@@ -41,6 +43,12 @@ YUNET_WEIGHTS = WeightsSource(
     licence="Apache-2.0",
 )
 DEFAULT_DETECTOR = "yunet"
+#: Longer side of the copy YuNet looks at by default (see :class:`YuNetDetector`): on the
+#: val crops of the crop benchmark, 384 px cut and kept as many faces as the full 512 px
+#: analysis copy (faces cut 6.69 % against 6.67 %) in half the time; 320 px cut more.
+DETECTION_SIZE: int | None = 384
+#: YuNet needs a few stride-32 cells per side.
+MIN_DETECTION_SIZE = 64
 
 
 @runtime_checkable
@@ -63,6 +71,10 @@ class YuNetDetector:
         Faces scored below this are dropped.
     nms_threshold : float
         Overlap above which the weaker of two boxes is dropped.
+    detection_size : int, optional
+        Longer side, in pixels, of the copy the detector looks at (boxes come back in the
+        given image's pixels). Smaller is faster and misses more of the smallest faces;
+        ``None`` looks at the image as given.
     """
 
     def __init__(
@@ -71,8 +83,16 @@ class YuNetDetector:
         *,
         score_threshold: float = 0.6,
         nms_threshold: float = 0.3,
+        detection_size: int | None = DETECTION_SIZE,
     ) -> None:
         import cv2
+
+        if detection_size is not None and detection_size < MIN_DETECTION_SIZE:
+            raise ValueError(
+                f"detection_size must be at least {MIN_DETECTION_SIZE} px or None, "
+                f"got {detection_size}"
+            )
+        self.detection_size = detection_size
 
         path = fetch(YUNET_WEIGHTS, weights)
         try:
@@ -87,12 +107,16 @@ class YuNetDetector:
     def detect(self, rgb: np.ndarray) -> tuple[Face, ...]:
         """Faces in ``rgb``, best first (see :class:`FaceDetector`)."""
         height, width = rgb.shape[:2]
-        bgr = np.ascontiguousarray(rgb[:, :, ::-1])
-        self._detector.setInputSize((width, height))
+        looked_at = rgb
+        if self.detection_size is not None and max(width, height) > self.detection_size:
+            looked_at = resize_longer_side(rgb, self.detection_size)
+        bgr = np.ascontiguousarray(looked_at[:, :, ::-1])
+        self._detector.setInputSize((bgr.shape[1], bgr.shape[0]))
         _, rows = self._detector.detect(bgr)
         if rows is None:
             return ()
-        faces = [_face_from_row(row, width, height) for row in rows]
+        scale = (width / bgr.shape[1], height / bgr.shape[0])
+        faces = [_face_from_row(row, width, height, scale) for row in rows]
         return tuple(sorted(faces, key=lambda face: -face.score))
 
 
@@ -104,12 +128,16 @@ class NoFaceDetector:
         return ()
 
 
-def _face_from_row(row: np.ndarray, width: int, height: int) -> Face:
-    # YuNet rows: x, y, w, h, five (x, y) landmarks, score.
+def _face_from_row(
+    row: np.ndarray, width: int, height: int, scale: tuple[float, float] = (1.0, 1.0)
+) -> Face:
+    # YuNet rows: x, y, w, h, five (x, y) landmarks, score; scaled to the image's pixels.
+    sx, sy = scale
     x, y, box_width, box_height = (float(v) for v in row[:4])
+    x, y, box_width, box_height = x * sx, y * sy, box_width * sx, box_height * sy
     left, upper = max(0.0, x), max(0.0, y)
     right, lower = min(float(width), x + box_width), min(float(height), y + box_height)
-    landmarks = tuple((float(row[4 + 2 * i]), float(row[5 + 2 * i])) for i in range(5))
+    landmarks = tuple((float(row[4 + 2 * i]) * sx, float(row[5 + 2 * i]) * sy) for i in range(5))
     return Face(box=(left, upper, right, lower), landmarks=landmarks, score=float(row[14]))
 
 

@@ -218,6 +218,8 @@ def array_to_rgb(array: np.ndarray, *, channel_axis: int | None = -1) -> np.ndar
         raise InvalidImageError(
             f"image array must be 2-D (grayscale) or 3-D (with channels), got shape {array.shape}"
         )
+    if channels.dtype == np.uint8 and channels.shape[2] == 3:
+        return np.array(channels, order="C")  # already what the analysis needs
     unit = _to_unit_float(channels)
     if unit.shape[2] in (2, 4):
         color, alpha = unit[:, :, :-1], unit[:, :, -1]

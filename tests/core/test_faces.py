@@ -84,6 +84,26 @@ def test_yunet_faces_are_in_the_pixels_of_the_image_it_was_given(yunet, face_pho
         assert any(_inside((x, y), box) for box in FACE_BOXES_207)
 
 
+def test_a_smaller_detection_size_still_answers_in_the_given_images_pixels(
+    weights_dir, face_photo_path
+):
+    pixels = prepare(face_photo_path).pixels
+    small = YuNetDetector(weights=weights_dir / "yunet_n_dynamic.onnx", detection_size=320)
+    faces = small.detect(pixels)
+    assert max(pixels.shape[:2]) > 320  # the detector really looked at a smaller copy
+    assert len(faces) >= 2
+    for face in faces:
+        assert any(_inside(_centre(face), box) for box in FACE_BOXES_207)
+        left, upper, right, lower = face.box
+        assert all(left - face.width <= x <= right + face.width for x, _ in face.landmarks)
+
+
+@pytest.mark.parametrize("size", [0, 63])
+def test_a_detection_size_too_small_for_yunet_is_refused(weights_dir, size):
+    with pytest.raises(ValueError, match="detection_size must be at least 64"):
+        YuNetDetector(weights=weights_dir / "yunet_n_dynamic.onnx", detection_size=size)
+
+
 def test_no_faces_on_a_plain_grey_image(yunet):
     assert yunet.detect(np.full((240, 320, 3), 128, np.uint8)) == ()
 
@@ -106,6 +126,13 @@ def test_face_rows_are_clipped_to_the_image():
     assert face.box == (0.0, 0.0, 30.0, 30.0)
     assert face.landmarks[2] == (12.0, 15.0)
     assert face.score == pytest.approx(0.8)
+
+
+def test_face_rows_from_a_smaller_copy_are_scaled_up():
+    row = np.array([10, 5, 20, 10, 12, 8, 18, 8, 15, 10, 13, 13, 17, 13, 0.9], np.float32)
+    face = _face_from_row(row, width=200, height=200, scale=(2.0, 3.0))
+    assert face.box == (20.0, 15.0, 60.0, 45.0)
+    assert face.landmarks[2] == (30.0, 30.0)
 
 
 def test_no_face_detector_finds_nothing():

@@ -295,3 +295,50 @@ def _photo():
     if not path.exists():
         pytest.skip(f"{path} is not here")
     return path
+
+
+def test_shipped_student_runs_frozen_with_batch_norms_folded_and_the_same_maps():
+    from smartcrop_core.saliency.nets.architectures import load_trained
+    from smartcrop_core.saliency.trained import _shipped, shipped_info, shipped_model
+
+    model = shipped_model("student")
+    assert model.frozen
+    assert not any(isinstance(m, torch.nn.BatchNorm2d) for m in model.network.modules())
+    info = shipped_info("student")
+    unfused = load_trained(info["architecture"], _shipped("student.pt"), **info["network"])
+    for module in unfused.modules():
+        if hasattr(module, "scale"):
+            module.scale = info["centre_bias_scale"]
+    reference = NetworkSaliency(unfused, info["input_size"], mirror=info["mirror"])
+    for shape in [(240, 320, 3), (300, 200, 3)]:  # one trace serves every size
+        rgb = np.random.default_rng(1).integers(0, 256, shape, dtype=np.uint8)
+        np.testing.assert_allclose(model.predict(rgb), reference.predict(rgb), rtol=1e-3)
+
+
+def test_a_network_that_cannot_be_frozen_runs_as_it_is():
+    from smartcrop_core.saliency.nets.common import freeze_for_inference
+
+    class DataDependent(torch.nn.Module):
+        def forward(self, images: torch.Tensor) -> torch.Tensor:
+            raise RuntimeError("cannot trace me")
+
+    network = DataDependent()
+    assert freeze_for_inference(network, torch.zeros(1, 3, 8, 8)) is network
+
+
+def test_fusing_batch_norms_keeps_what_the_network_computes():
+    from smartcrop_core.saliency.nets.common import fuse_batch_norms
+    from smartcrop_core.saliency.nets.student import StudentNet
+
+    network = StudentNet(width=8).eval()
+    for module in network.modules():  # batch norms fresh from init are identities
+        if isinstance(module, torch.nn.BatchNorm2d):
+            module.running_mean.uniform_(-0.5, 0.5)
+            module.running_var.uniform_(0.5, 2.0)
+            module.weight.data.uniform_(0.5, 1.5)
+    images = torch.rand(2, 3, 64, 96)
+    with torch.no_grad():
+        before = network(images)
+        after = fuse_batch_norms(network)(images)
+    assert not any(isinstance(m, torch.nn.BatchNorm2d) for m in network.modules())
+    torch.testing.assert_close(after, before, rtol=1e-4, atol=1e-4)

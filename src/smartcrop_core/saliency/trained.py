@@ -48,7 +48,7 @@ def shipped_model(name: str, weights: str | Path | None = None):
     """
     info = shipped_info(name)
     from .nets.architectures import load_trained
-    from .nets.common import CentreBias, NetworkSaliency
+    from .nets.common import CentreBias, NetworkSaliency, fuse_batch_norms
 
     path = Path(weights) if weights is not None else _shipped(f"{name}.pt")
     if not path.is_file():
@@ -58,4 +58,9 @@ def shipped_model(name: str, weights: str | Path | None = None):
     for module in network.modules():
         if isinstance(module, CentreBias):
             module.scale = scale
-    return NetworkSaliency(network, info["input_size"], mirror=info.get("mirror", False))
+    return NetworkSaliency(
+        fuse_batch_norms(network),
+        info["input_size"],
+        mirror=info.get("mirror", False),
+        frozen=True,
+    )
