@@ -94,7 +94,7 @@ def test_a_smaller_detection_size_still_answers_in_the_given_images_pixels(
     assert len(faces) >= 2
     for face in faces:
         assert any(_inside(_centre(face), box) for box in FACE_BOXES_207)
-        left, upper, right, lower = face.box
+        left, _, right, _ = face.box
         assert all(left - face.width <= x <= right + face.width for x, _ in face.landmarks)
 
 

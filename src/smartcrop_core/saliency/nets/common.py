@@ -152,7 +152,7 @@ def freeze_for_inference(
             warnings.simplefilter("ignore")  # deprecation notices of the TorchScript route
             traced = torch.jit.trace(network.eval(), example.clone(), check_trace=False)
             return torch.jit.optimize_for_inference(torch.jit.freeze(traced))
-    except Exception as exc:  # noqa: BLE001 - any failure leaves the eager network
+    except Exception as exc:  # any failure leaves the eager network
         _log.debug("running %s eagerly: it could not be frozen (%s)", type(network).__name__, exc)
         return network
 
