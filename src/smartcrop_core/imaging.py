@@ -8,6 +8,7 @@ is never modified. Large JPEGs read from a path are decoded at reduced scale (Pi
 
 from __future__ import annotations
 
+import math
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -34,6 +35,9 @@ ImageInput = Union[Image.Image, np.ndarray, str, os.PathLike]
 
 #: Longest side, in pixels, of the image the stages analyse.
 DEFAULT_ANALYSIS_SIZE = 512
+#: A file's analysis copy may be this much smaller than the analysis size when that lets a
+#: JPEG be decoded at a smaller scale (see :func:`prepare`).
+DRAFT_SLACK = 0.9
 MIN_SIDE = 2
 # Orientations 5-8 of the EXIF tag turn the image by 90 degrees.
 _SWAPPING_ORIENTATIONS = {5, 6, 7, 8}
@@ -78,8 +82,9 @@ def open_image(path: str | os.PathLike, *, draft_size: int | None = None) -> Ima
     path : str or os.PathLike
         The file to read.
     draft_size : int, optional
-        When given, a JPEG may be decoded at 1/2, 1/4 or 1/8 scale as long as both sides stay
-        at least this large: much faster for large photos when only a box is wanted.
+        When given, a JPEG may be decoded at 1/2, 1/4 or 1/8 scale as long as its longer
+        side stays at least this large: much faster for large photos when only a box is
+        wanted.
 
     Raises
     ------
@@ -109,7 +114,9 @@ def _read_image_file(
             width, height = image.size
             orientation = image.getexif().get(_EXIF_ORIENTATION, 1)
             if draft_size is not None and image.format == "JPEG":
-                image.draft("RGB", (draft_size, draft_size))
+                # Pillow keeps both sides at least as large as asked: ask for the shape.
+                factor = min(1.0, draft_size / max(width, height))
+                image.draft("RGB", (math.ceil(width * factor), math.ceil(height * factor)))
             image.load()
             upright = ImageOps.exif_transpose(image)
     except UnidentifiedImageError:
@@ -239,6 +246,10 @@ def prepare(
 ) -> WorkingImage:
     """The analysis copy of ``image``: RGB uint8, longest side at most ``analysis_size``.
 
+    A JPEG file is decoded at reduced scale where it can be; its copy may then fall up to
+    :data:`DRAFT_SLACK` short of ``analysis_size``, which costs the analysis nothing and
+    saves most of the decoding.
+
     Examples
     --------
     >>> from PIL import Image
@@ -249,7 +260,9 @@ def prepare(
     if analysis_size < MIN_SIDE:
         raise ValueError(f"analysis_size must be at least {MIN_SIDE}, got {analysis_size}")
     if isinstance(image, (str, os.PathLike)):
-        pil, original_size = _read_image_file(image, analysis_size)
+        # A JPEG decoded at 1/8 scale is much quicker than at 1/4 and then shrunk: take it
+        # when it falls a little short of the analysis size (a 12 MP photo gives 500 px).
+        pil, original_size = _read_image_file(image, math.ceil(analysis_size * DRAFT_SLACK))
         rgb = pil_to_rgb(pil)
     elif isinstance(image, Image.Image):
         upright = ImageOps.exif_transpose(image)  # a copy when it turns; never in place

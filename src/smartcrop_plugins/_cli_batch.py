@@ -162,24 +162,32 @@ class Batch:
             recorded in the outcome instead, and the other outputs still written.
         """
         settings = self.settings
-        upright = open_image(source)
-        # Checked before the analysis: a hint outside this image fails it at once.
-        hints = resolve_hints(settings.hints, upright.size)
-        analysis = self.cropper.analyze(upright)
+        if settings.dry_run and not settings.debug:
+            # Only boxes are wanted: the analysis reads the file itself, at reduced scale.
+            upright = None
+            analysis = self.cropper.analyze(source)
+            size = analysis.image.original_size
+            hints = resolve_hints(settings.hints, size)
+        else:
+            upright = open_image(source)
+            size = upright.size
+            # Checked before the analysis: a hint outside this image fails it at once.
+            hints = resolve_hints(settings.hints, size)
+            analysis = self.cropper.analyze(upright)
         results = self.cropper.crop_many(
             analysis, settings.aspects, zooms=[settings.zoom], boosts=hints, details=False
         )
         outcome = FileOutcome(
             record={
                 "input": str(source),
-                "width": upright.width,
-                "height": upright.height,
+                "width": size[0],
+                "height": size[1],
                 "crops": [],
                 "faces": _faces_json(results[0].faces if results else ()),
                 "boosts": hints_json(settings.hints, hints),
             }
         )
-        metadata = ImageMetadata.of(upright)
+        metadata = ImageMetadata.of(upright) if upright is not None else None
         extension = _output_extension(source, settings.format_override)
         for result in results:
             name_zoom = AUTO_ZOOM if settings.zoom == AUTO_ZOOM else result.zoom
@@ -189,13 +197,13 @@ class Batch:
             target = settings.folder / name
             crop_record = _crop_json(result, target, settings.zoom)
             outcome.record["crops"].append(crop_record)
-            if settings.dry_run:
+            if settings.dry_run or upright is None or metadata is None:
                 continue
             cropped = _cut(upright, result, settings.size)
             if self._write(cropped, target, source, metadata, outcome):
                 crop_record["written"] = True
                 outcome.crops_written += 1
-        if settings.debug:
+        if settings.debug and upright is not None and metadata is not None:
             self._write_overlay(
                 upright,
                 results,

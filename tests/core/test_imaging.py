@@ -266,7 +266,7 @@ def test_large_jpeg_from_a_path_is_decoded_at_reduced_scale(large_jpeg, monkeypa
 
     monkeypatch.setattr(JpegImagePlugin.JpegImageFile, "draft", spy)
     working = prepare(large_jpeg, analysis_size=300)
-    assert calls == [("RGB", (300, 300))]
+    assert calls == [("RGB", (270, 180))]  # the image's shape, 10 % slack on the size
     assert working.original_size == (2400, 1600)
     assert working.size == (300, 200)
     assert working.scale == (8.0, 8.0)
@@ -275,9 +275,27 @@ def test_large_jpeg_from_a_path_is_decoded_at_reduced_scale(large_jpeg, monkeypa
 
 
 def test_open_image_with_draft_size_decodes_a_jpeg_at_a_fraction_of_its_size(large_jpeg):
-    # 1/4 keeps both sides at least 300 px; 1/8 would make the height 200.
-    assert open_image(large_jpeg, draft_size=300).size == (600, 400)
+    # 1/8 keeps the longer side at 300 px; 1/4 keeps it at 600.
+    assert open_image(large_jpeg, draft_size=300).size == (300, 200)
+    assert open_image(large_jpeg, draft_size=301).size == (600, 400)
     assert open_image(large_jpeg).size == (2400, 1600)
+
+
+@pytest.mark.parametrize(
+    ("analysis_size", "copy_size"),
+    [
+        (256, (250, 188)),  # 1/8 scale falls 2 % short: taken as it is
+        (300, (300, 225)),  # 1/8 would fall 17 % short: 1/4 scale, then shrunk
+    ],
+)
+def test_a_jpeg_file_is_decoded_small_when_it_falls_a_little_short(
+    tmp_path, analysis_size, copy_size
+):
+    path = tmp_path / "photo.jpg"
+    Image.new("RGB", (2000, 1500), "gray").save(path, quality=90)
+    working = prepare(path, analysis_size=analysis_size)
+    assert working.size == copy_size
+    assert working.original_size == (2000, 1500)
 
 
 def test_large_turned_jpeg_keeps_its_displayed_size(tmp_path):

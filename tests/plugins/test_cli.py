@@ -124,6 +124,22 @@ def test_dry_run_writes_nothing_but_reports_boxes(photo, out, capsys):
     assert not out.exists()
 
 
+def test_dry_run_with_debug_writes_the_overlay_only(photo, out):
+    assert run(photo, "-o", out, "-a", "16:9", "--dry-run", "--debug") == 0
+    assert sorted(path.name for path in out.iterdir()) == ["photo_debug.png"]
+
+
+def test_dry_run_of_a_large_jpeg_gives_boxes_in_its_full_pixels(tmp_path, photo_path, capsys):
+    large = tmp_path / "large.jpg"
+    with Image.open(photo_path) as image:
+        image.convert("RGB").resize((4000, 3000)).save(large, quality=85)
+    assert run(large, "-a", "1:1", "--dry-run", "--json=-", "--no-faces") == 0
+    (record,) = json.loads(capsys.readouterr().out)
+    assert (record["width"], record["height"]) == (4000, 3000)
+    left, upper, right, lower = record["crops"][0]["box"]
+    assert (right - left, lower - upper) == (3000, 3000)
+
+
 def test_bad_files_are_reported_and_the_good_ones_still_written(photo, out, tmp_path, capsys):
     folder = photo.parent
     (folder / "bad.jpg").write_text("this is not a JPEG\n")
