@@ -149,6 +149,24 @@ class SmartCropper:
                 self._cache.popitem(last=False)
         return analysis
 
+    def clear_cache(self) -> None:
+        """Forget the analyses remembered so far (to time a fresh one, or to free memory).
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> cropper = SmartCropper(model="spectral", faces=False)
+        >>> image = np.zeros((60, 80, 3), np.uint8)
+        >>> cropper.analyze(image) is cropper.analyze(image)
+        True
+        >>> first = cropper.analyze(image)
+        >>> cropper.clear_cache()
+        >>> cropper.analyze(image) is first
+        False
+        """
+        with self._cache_lock:
+            self._cache.clear()
+
     def crop(
         self,
         image: ImageInput | Analysis,
