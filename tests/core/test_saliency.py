@@ -381,15 +381,22 @@ def test_an_unknown_shipped_model_is_unavailable_not_a_crash():
         shipped_model("nope")
 
 
-def test_the_student_sees_where_people_look_on_a_real_photo(photo_path):
+@pytest.mark.parametrize("name", ["student", "student-fast"])
+def test_the_student_sees_where_people_look_on_a_real_photo(photo_path, name):
     from PIL import Image
 
     rgb = np.asarray(Image.open(photo_path).convert("RGB"))
-    density = get_model("student").predict(rgb)
+    density = get_model(name).predict(rgb)
     fixations = fixations_of(photo_path.parents[1], photo_path.name)
     columns = np.clip(fixations[:, 0].astype(int), 0, rgb.shape[1] - 1)
     rows = np.clip(fixations[:, 1].astype(int), 0, rgb.shape[0] - 1)
     assert density[rows, columns].mean() > 2 * density.mean()
+
+
+def test_the_fast_student_is_the_student_in_one_pass():
+    student, fast = get_model("student"), get_model("student-fast")
+    assert student.mirror and not fast.mirror
+    assert fast.input_size == student.input_size
 
 
 def test_a_shipped_centre_bias_scale_reaches_the_network(monkeypatch):

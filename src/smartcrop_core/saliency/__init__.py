@@ -108,6 +108,9 @@ def _builtin_models() -> dict[str, Callable[[], SaliencyModel]]:
 
     return {
         "student": partial(trained.shipped_model, "student"),
+        # One pass instead of the image and its mirror: half the saliency time, a little
+        # less accurate (see benchmarks/README.md).
+        "student-fast": partial(trained.shipped_model, "student", mirror=False),
         "deepgaze-mobilenet-v2": partial(trained.shipped_model, "deepgaze-mobilenet-v2"),
         "fastgaze": fastgaze.FastGazeSaliency,
         "fastgaze-raw": fastgaze.raw_fastgaze,

@@ -36,7 +36,7 @@ def shipped_info(name: str) -> dict[str, Any]:
     return json.loads(path.read_text())
 
 
-def shipped_model(name: str, weights: str | Path | None = None):
+def shipped_model(name: str, weights: str | Path | None = None, *, mirror: bool | None = None):
     """The shipped model ``name`` as a saliency model (``predict(rgb) -> density``).
 
     Parameters
@@ -45,6 +45,8 @@ def shipped_model(name: str, weights: str | Path | None = None):
         ``student`` or another file stem in ``smartcrop_core/saliency/weights``.
     weights : str or Path, optional
         Other trained weights of the same architecture to use instead.
+    mirror : bool, optional
+        Override the JSON's ``mirror`` setting: ``False`` runs one pass instead of two.
     """
     info = shipped_info(name)
     from .nets.architectures import load_trained
@@ -61,6 +63,6 @@ def shipped_model(name: str, weights: str | Path | None = None):
     return NetworkSaliency(
         fuse_batch_norms(network),
         info["input_size"],
-        mirror=info.get("mirror", False),
+        mirror=info.get("mirror", False) if mirror is None else mirror,
         frozen=True,
     )
