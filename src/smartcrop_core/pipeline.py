@@ -24,7 +24,7 @@ from .imaging import DEFAULT_ANALYSIS_SIZE, ImageInput, prepare
 from .params import AUTO_ZOOM, parse_aspect, parse_zoom
 from .ranking import Ranker, load_ranker
 from .saliency import SaliencyModel, get_model
-from .search import COARSE_POSITIONS, WindowChoice, auto_zoom_window, best_window
+from .search import AUTO_ZOOMS, COARSE_POSITIONS, WindowChoice, best_windows, tightest_keeping
 from .window_features import (
     FEATURE_NAMES,
     FeatureSettings,
@@ -230,8 +230,24 @@ class SmartCropper:
         analysis = self.analyze(image, channel_axis=channel_axis)
         hint_weights = hint_map(analysis, hints)
         score = self._scorer(blend_hints(analysis, hint_weights), hint_weights)
+        choices = self._choose(analysis.image.original_size, score, requests)
+        scale_x, scale_y = analysis.image.scale
+        faces = tuple(face.scaled(scale_x, scale_y) for face in analysis.faces)
         # Results carry the model's own map: boosts steer the ranking, not the prediction.
-        return [self._best(analysis, score, request, details) for request in requests]
+        return [
+            CropResult(
+                box=Box(*(int(v) for v in choice.box)),
+                score=choice.score,
+                aspect=request.aspect,
+                zoom=choice.zoom,
+                image_size=analysis.image.original_size,
+                faces=faces,
+                # The analysis is cached and shared: each result gets its own map to keep.
+                saliency=analysis.saliency.copy() if details else None,
+                candidates=choice.scored if details else None,
+            )
+            for request, choice in zip(requests, choices, strict=True)
+        ]
 
     def score_boxes(
         self, image: ImageInput | Analysis, boxes, *, channel_axis: int | None = -1
@@ -291,28 +307,25 @@ class SmartCropper:
 
         return score
 
-    def _best(self, analysis: Analysis, score, request: _Request, details: bool) -> CropResult:
-        size = analysis.image.original_size
-        if request.zoom == AUTO_ZOOM:
-            choice: WindowChoice = auto_zoom_window(
-                score, size, request.aspect, coarse_positions=self.coarse_positions
-            )
-        else:
-            choice = best_window(
-                score, size, request.aspect, request.zoom, coarse_positions=self.coarse_positions
-            )
-        scale_x, scale_y = analysis.image.scale
-        return CropResult(
-            box=Box(*(int(v) for v in choice.box)),
-            score=choice.score,
-            aspect=request.aspect,
-            zoom=choice.zoom,
-            image_size=size,
-            faces=tuple(face.scaled(scale_x, scale_y) for face in analysis.faces),
-            # The analysis is cached and shared: each result gets its own map to keep.
-            saliency=analysis.saliency.copy() if details else None,
-            candidates=choice.scored if details else None,
-        )
+    def _choose(self, size: tuple[int, int], score, requests: list[_Request]) -> list[WindowChoice]:
+        """The chosen window of every request, all sizes searched together."""
+        shapes: dict[tuple[float, float], int] = {}
+        for request in requests:
+            for zoom in _zooms_searched(request):
+                shapes.setdefault((request.aspect, zoom), len(shapes))
+        found = best_windows(score, size, list(shapes), coarse_positions=self.coarse_positions)
+        choices = []
+        for request in requests:
+            mine = [found[shapes[(request.aspect, zoom)]] for zoom in _zooms_searched(request)]
+            choices.append(tightest_keeping(mine) if request.zoom == AUTO_ZOOM else mine[0])
+        return choices
+
+
+def _zooms_searched(request: _Request) -> list[float]:
+    """The zooms whose best windows a request needs, widest first."""
+    if request.zoom == AUTO_ZOOM:
+        return sorted(AUTO_ZOOMS, reverse=True)
+    return [float(request.zoom)]
 
 
 def _hint_share(analysis: Analysis, hints: np.ndarray | None):

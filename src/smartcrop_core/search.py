@@ -13,7 +13,7 @@ without cutting more faces: a compact subject gets a close crop, a spread scene 
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -29,6 +29,8 @@ __all__ = [
     "WindowChoice",
     "auto_zoom_window",
     "best_window",
+    "best_windows",
+    "tightest_keeping",
 ]
 
 COARSE_POSITIONS = 32
@@ -104,29 +106,38 @@ def best_window(
     >>> choice.box.tolist()
     [137, 0, 437, 300]
     """
-    width, height = image_size
-    box_width, box_height = target_size(width, height, aspect, zoom)
-    free_x, free_y = width - box_width, height - box_height
-    boxes = generate_candidates(image_size, aspect, zoom, max_positions=coarse_positions).boxes
-    steps = np.array([_step(free_x, coarse_positions), _step(free_y, coarse_positions)])
-    scores, features = score(boxes)
-    while steps.max() > 1:
-        # Leaders are the best of every window scored so far.
-        leaders = boxes[_leaders(scores)]
-        refined = _refined(leaders, steps, (free_x, free_y), (box_width, box_height))
-        refined_scores, refined_features = score(refined)
-        boxes = np.concatenate([boxes, refined])
-        scores = np.concatenate([scores, refined_scores])
-        features = np.concatenate([features, refined_features])
-        steps = np.maximum(steps / 4, 1) if steps.max() > 4 else np.zeros(2)
-    best = int(np.argmax(scores))
-    return WindowChoice(
-        box=boxes[best],
-        score=float(scores[best]),
-        features=features[best],
-        zoom=zoom,
-        scored=np.column_stack([boxes.astype(np.float64), scores]),
-    )
+    return best_windows(score, image_size, [(aspect, zoom)], coarse_positions=coarse_positions)[0]
+
+
+def best_windows(
+    score: Scorer,
+    image_size: tuple[int, int],
+    shapes: Sequence[tuple[float, float]],
+    *,
+    coarse_positions: int = COARSE_POSITIONS,
+) -> list[WindowChoice]:
+    """The best window of each ``(aspect, zoom)`` in ``shapes``, all searched together.
+
+    Each search runs as :func:`best_window` does, but every round scores the windows of all
+    the searches in one call: numpy pays its per-call cost once per round, not once per
+    shape, so each extra aspect or zoom costs little.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> def score(boxes):  # prefer windows whose left edge is near x = 137
+    ...     return -np.abs(boxes[:, 0] - 137.0), np.zeros((len(boxes), 10))
+    >>> [c.box.tolist() for c in best_windows(score, (1000, 300), [(1.0, 1.0), (2.0, 0.5)])]
+    [[137, 0, 437, 300], [137, 0, 437, 150]]
+    """
+    searches = [_Search(image_size, aspect, zoom, coarse_positions) for aspect, zoom in shapes]
+    rounds = [search.coarse for search in searches]
+    active = searches
+    while active:
+        _score_round(score, active, rounds)
+        active = [search for search in active if search.refining]
+        rounds = [search.refined() for search in active]
+    return [search.choice() for search in searches]
 
 
 def auto_zoom_window(
@@ -143,10 +154,22 @@ def auto_zoom_window(
     Faces the widest window keeps must stay kept: a tighter window may neither hold less
     face importance nor cut more of it than the widest does.
     """
-    choices = [
-        best_window(score, image_size, aspect, zoom, coarse_positions=coarse_positions)
-        for zoom in sorted(zooms, reverse=True)
-    ]
+    widest_first = sorted(zooms, reverse=True)
+    choices = best_windows(
+        score,
+        image_size,
+        [(aspect, zoom) for zoom in widest_first],
+        coarse_positions=coarse_positions,
+    )
+    return tightest_keeping(choices, keep=keep)
+
+
+def tightest_keeping(choices: Sequence[WindowChoice], *, keep: float = AUTO_KEEP) -> WindowChoice:
+    """Of the best windows of one aspect at zooms widest first, the one ``zoom="auto"`` takes.
+
+    That is the tightest that keeps ``keep`` of the widest one's attention, with no less
+    face importance kept and no more cut (see :func:`auto_zoom_window`).
+    """
     widest = choices[0]
     chosen = widest
     for choice in choices[1:]:
@@ -158,6 +181,67 @@ def auto_zoom_window(
         if keeps_enough and keeps_faces:
             chosen = choice
     return chosen
+
+
+class _Search:
+    """The state of one coarse-to-fine search: every window scored so far, the grid step."""
+
+    def __init__(
+        self, image_size: tuple[int, int], aspect: float, zoom: float, coarse_positions: int
+    ) -> None:
+        width, height = image_size
+        self.zoom = zoom
+        self.size = target_size(width, height, aspect, zoom)
+        self.free = (width - self.size[0], height - self.size[1])
+        self.coarse = generate_candidates(
+            image_size, aspect, zoom, max_positions=coarse_positions
+        ).boxes
+        self.steps = np.array(
+            [_step(self.free[0], coarse_positions), _step(self.free[1], coarse_positions)]
+        )
+        self._boxes: list[np.ndarray] = []
+        self._scores: list[np.ndarray] = []
+        self._features: list[np.ndarray] = []
+
+    @property
+    def refining(self) -> bool:
+        """Whether a finer grid is still to be searched."""
+        return bool(self.steps.max() > 1)
+
+    def add(self, boxes: np.ndarray, scores: np.ndarray, features: np.ndarray) -> None:
+        self._boxes.append(boxes)
+        self._scores.append(scores)
+        self._features.append(features)
+
+    def refined(self) -> np.ndarray:
+        """The next, finer windows around the leaders so far; the step shrinks."""
+        boxes, scores = np.concatenate(self._boxes), np.concatenate(self._scores)
+        # Leaders are the best of every window scored so far.
+        refined = _refined(boxes[_leaders(scores)], self.steps, self.free, self.size)
+        self.steps = np.maximum(self.steps / 4, 1) if self.steps.max() > 4 else np.zeros(2)
+        return refined
+
+    def choice(self) -> WindowChoice:
+        boxes, scores = np.concatenate(self._boxes), np.concatenate(self._scores)
+        features = np.concatenate(self._features)
+        best = int(np.argmax(scores))
+        return WindowChoice(
+            box=boxes[best],
+            score=float(scores[best]),
+            features=features[best],
+            zoom=self.zoom,
+            scored=np.column_stack([boxes.astype(np.float64), scores]),
+        )
+
+
+def _score_round(score: Scorer, searches: list[_Search], rounds: list[np.ndarray]) -> None:
+    """Score the windows of every search in one call and hand each search its own."""
+    scores, features = score(np.concatenate(rounds))
+    start = 0
+    for search, boxes in zip(searches, rounds, strict=True):
+        stop = start + len(boxes)
+        search.add(boxes, scores[start:stop], features[start:stop])
+        start = stop
 
 
 def _step(free: int, positions: int) -> float:
@@ -176,20 +260,20 @@ def _refined(
     size: tuple[int, int],
 ) -> np.ndarray:
     """Windows on a finer grid spanning one step of the last grid around each leader."""
-    boxes = []
-    for left, upper, _, _ in leaders:
-        lefts = _around(left, steps[0], free[0])
-        uppers = _around(upper, steps[1], free[1])
-        grid_left, grid_upper = np.meshgrid(lefts, uppers)
-        boxes.append(np.stack([grid_left.ravel(), grid_upper.ravel()], axis=1))
-    origins = np.unique(np.concatenate(boxes), axis=0)
+    lefts = _around(leaders[:, 0], steps[0], free[0])
+    uppers = _around(leaders[:, 1], steps[1], free[1])
+    # Every leader's lefts with every one of its uppers: (leaders, lefts, uppers) pairs.
+    grid_left = np.broadcast_to(lefts[:, :, None], (len(leaders), lefts.shape[1], uppers.shape[1]))
+    grid_upper = np.broadcast_to(uppers[:, None, :], grid_left.shape)
+    origins = np.unique(np.stack([grid_left.ravel(), grid_upper.ravel()], axis=1), axis=0)
     return np.column_stack(
         [origins[:, 0], origins[:, 1], origins[:, 0] + size[0], origins[:, 1] + size[1]]
     ).astype(np.int64)
 
 
-def _around(position: int, step: float, free: int) -> np.ndarray:
+def _around(positions: np.ndarray, step: float, free: int) -> np.ndarray:
+    """Positions across one step either side of each of ``positions``: ``(n, k)``."""
     if step <= 0:
-        return np.array([position], dtype=np.int64)
+        return positions[:, None].astype(np.int64)
     offsets = np.linspace(-step, step, _REFINE_POSITIONS)
-    return np.unique(np.clip(np.round(position + offsets), 0, free).astype(np.int64))
+    return np.clip(np.round(positions[:, None] + offsets), 0, free).astype(np.int64)

@@ -280,11 +280,14 @@ def _read(integral: np.ndarray, rows: np.ndarray, cols: np.ndarray) -> np.ndarra
     row0 = np.minimum(rows.astype(np.int64), height - 2)
     col0 = np.minimum(cols.astype(np.int64), width - 2)
     row_weight, col_weight = rows - row0, cols - col0
-    top = integral[..., row0, col0] * (1 - col_weight) + integral[..., row0, col0 + 1] * col_weight
-    bottom = (
-        integral[..., row0 + 1, col0] * (1 - col_weight)
-        + integral[..., row0 + 1, col0 + 1] * col_weight
-    )
+    # Flat indices: one take per corner is much quicker than two-axis fancy indexing.
+    flat = integral.reshape(*integral.shape[:-2], height * width)
+    upper_left = row0 * width + col0
+    lower_left = upper_left + width
+    top = np.take(flat, upper_left, axis=-1) * (1 - col_weight)
+    top += np.take(flat, upper_left + 1, axis=-1) * col_weight
+    bottom = np.take(flat, lower_left, axis=-1) * (1 - col_weight)
+    bottom += np.take(flat, lower_left + 1, axis=-1) * col_weight
     return top * (1 - row_weight) + bottom * row_weight
 
 

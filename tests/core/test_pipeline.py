@@ -60,6 +60,22 @@ def test_many_aspects_and_zooms_share_one_analysis(counting, small_image):
     assert [r.zoom for r in results] == ZOOMS * 3
 
 
+def test_searching_all_requests_together_chooses_what_one_at_a_time_does(face_photo_path):
+    cropper = SmartCropper(face_detector=FixedFaces(face_at(300, 90, 340, 140)))
+    aspects, zooms = ["1:1", "16:9", "9:16", "1:1"], [1.0, "auto", 0.6]
+    together = cropper.crop_many(face_photo_path, aspects, zooms=zooms, details=True)
+    alone = [
+        cropper.crop(face_photo_path, aspect, zoom=zoom, details=True)
+        for aspect in aspects
+        for zoom in zooms
+    ]
+    for batched, single in zip(together, alone, strict=True):
+        assert batched.box == single.box
+        assert batched.zoom == single.zoom
+        assert batched.score == pytest.approx(single.score, abs=1e-9)
+        np.testing.assert_allclose(batched.candidates, single.candidates, atol=1e-9)
+
+
 def test_every_box_has_the_exact_target_size_and_lies_inside(small_image):
     results = find_crops(small_image, ASPECTS, zooms=ZOOMS, model="spectral", faces=False)
     for result in results:
