@@ -7,6 +7,7 @@ tests.
 
 from __future__ import annotations
 
+import importlib.metadata
 import logging
 import threading
 from collections.abc import Callable, Sequence
@@ -61,12 +62,40 @@ def get_plugin_manager() -> pluggy.PluginManager:
             manager = pluggy.PluginManager(hookspecs.PROJECT_NAME)
             manager.add_hookspecs(hookspecs)
             manager.register(builtins, name="smartcrop.builtins")
-            manager.load_setuptools_entrypoints(ENTRY_POINT_GROUP)
-            manager.check_pending()
-            _collect(manager)
+            _collect(manager, only=builtins)
+            for entry_point in importlib.metadata.entry_points(group=ENTRY_POINT_GROUP):
+                _load_entry_point(manager, entry_point)
             _manager = manager
             _bump_generation()
         return _manager
+
+
+def _load_entry_point(
+    manager: pluggy.PluginManager, entry_point: importlib.metadata.EntryPoint
+) -> None:
+    """Load, check and collect one installed plugin; a broken one is skipped with a warning.
+
+    A plugin that fails to import, declares a hook smartcrop does not have, or fails while
+    registering must not take the built-ins and the other plugins down with it.
+    """
+    if manager.get_plugin(entry_point.name) is not None or manager.is_blocked(entry_point.name):
+        return  # the same name twice (two distributions): the first one wins, as in pluggy
+    plugin = None
+    try:
+        plugin = entry_point.load()
+        manager.register(plugin, name=entry_point.name)
+        manager.check_pending()
+        _collect(manager, only=plugin)
+    except Exception as exc:  # a third party's bug, whatever it is: report it, go on
+        if plugin is not None and manager.is_registered(plugin):
+            manager.unregister(plugin)
+        logger.warning(
+            "smartcrop plugin %r (%s) was not loaded: %s: %s; smartcrop works without it",
+            entry_point.name,
+            entry_point.value,
+            type(exc).__name__,
+            exc,
+        )
 
 
 def plugins_generation() -> int:

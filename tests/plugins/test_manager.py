@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import sys
 import textwrap
 
@@ -295,6 +296,48 @@ def test_entry_point_plugin_is_loaded_and_usable(installed_demo_plugin):
         wide, "1:1", model="centre", faces=False, stages=["demo-look-right"]
     )
     assert box == (200, 0, 400, 200)
+
+
+BROKEN_PLUGINS = {
+    "import-error": "import a_module_nobody_installed\n",
+    "misspelled-hook": (
+        "from smartcrop_plugins.hookspecs import hookimpl\n\n\n"
+        "@hookimpl\ndef smartcrop_register_stage(register):\n    pass\n"
+    ),
+    "failing-registration": (
+        "from smartcrop_plugins.hookspecs import hookimpl\n\n\n"
+        "@hookimpl\ndef smartcrop_register_stages(register):\n"
+        "    register('broken', 'not a callable')\n"
+    ),
+}
+
+
+@pytest.mark.parametrize("kind", sorted(BROKEN_PLUGINS))
+def test_a_broken_plugin_is_skipped_with_a_warning_and_the_others_still_load(
+    installed_demo_plugin, kind, caplog
+):
+    module = f"broken_smartcrop_plugin_{kind.replace('-', '_')}"
+    (installed_demo_plugin / f"{module}.py").write_text(BROKEN_PLUGINS[kind])
+    dist_info = installed_demo_plugin / f"{module}-0.1.dist-info"
+    dist_info.mkdir()
+    (dist_info / "METADATA").write_text(f"Metadata-Version: 2.1\nName: {module}\nVersion: 0.1\n")
+    (dist_info / "entry_points.txt").write_text(f"[smartcrop]\nbroken = {module}\n")
+    reset_plugin_manager()
+    try:
+        with caplog.at_level(logging.WARNING, logger="smartcrop_plugins.manager"):
+            manager = get_plugin_manager()
+        assert manager.get_plugin("broken") is None
+        assert f"smartcrop plugin 'broken' ({module}) was not loaded" in caplog.text
+        assert "broken" not in available_stages()
+        # The built-ins and the other installed plugin are all there and work.
+        assert manager.get_plugin("demo") is sys.modules[DEMO_MODULE]
+        assert {"demo-bottom", "student"} <= set(available_models())
+        assert "demo-look-right" in available_stages()
+        image = Image.fromarray(np.full((300, 200, 3), 100, np.uint8))
+        box = imageops.smartcrop_box(image, "1:1", model="demo-bottom", faces=False)
+        assert box == (0, 100, 200, 300)
+    finally:
+        sys.modules.pop(module, None)
 
 
 def test_entry_point_plugins_are_gone_after_their_package_is(installed_demo_plugin, monkeypatch):
