@@ -115,7 +115,7 @@ def main(argv: list[str] | None = None) -> None:
     if "3" in parts:
         report["part3"] = _print_part3(report.get("one_thread"))
     if "4" in parts:
-        report["part4"] = _part4(sources, args.batch, args.cli_runs)
+        report["part4"] = _part4(sources, args.batch, args.cli_runs, args.model)
     report["load_average_end"] = _load()
     print(f"load average at the end: {report['load_average_end']} (1, 5, 15 min)")
     if args.json:
@@ -649,11 +649,11 @@ def _print_part3(one: dict[str, Any] | None) -> dict[str, Any]:
 # ---------------------------------------------------------------------------- part 4: CLI
 
 
-def _part4(sources: list[Path], count: int, runs: int) -> dict[str, Any]:
+def _part4(sources: list[Path], count: int, runs: int, model: str | None) -> dict[str, Any]:
     """Wall time of whole commands on a folder of ``count`` files, start-up included."""
     print()
     print("4. a folder of <= 512 px JPEGs through a command, start-up included, all threads")
-    commands = _commands()
+    commands = _commands(model)
     walls: dict[str, list[float]] = {name: [] for name in commands}
     failures: dict[str, str] = {}
     with tempfile.TemporaryDirectory() as tmp:
@@ -685,17 +685,27 @@ def _part4(sources: list[Path], count: int, runs: int) -> dict[str, Any]:
     return {"n": n, "wall_s": walls, "images_per_s": rates, "failures": failures}
 
 
-def _commands() -> dict[str, tuple[Callable[[Path, Path], list[str]], str]]:
+def _commands(model: str | None) -> dict[str, tuple[Callable[[Path, Path], list[str]], str]]:
     """name -> (make the command line from input and output folders, label)."""
     found = Path(sys.executable).with_name("smartcrop")
-    ours = str(found) if found.exists() else shutil.which("smartcrop") or "smartcrop"
+    ours = [str(found) if found.exists() else shutil.which("smartcrop") or "smartcrop"]
+    if model:
+        ours += ["--model", model]
     return {
         "ours-write": (
-            lambda src, out: [ours, str(src), "-a", "1:1", "-o", str(out), "-q"],
+            lambda src, out: [*ours, str(src), "-a", "1:1", "-o", str(out), "-q"],
             "smartcrop DIR -a 1:1 -o OUT -q (writes crops)",
         ),
         "ours-dry-run": (
-            lambda src, out: [ours, str(src), "-a", "1:1", "-q", "--dry-run", f"--json={out}.json"],
+            lambda src, out: [
+                *ours,
+                str(src),
+                "-a",
+                "1:1",
+                "-q",
+                "--dry-run",
+                f"--json={out}.json",
+            ],
             "smartcrop DIR --dry-run --json=OUT.json",
         ),
         "vips-loop": (
