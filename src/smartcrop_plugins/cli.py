@@ -50,7 +50,7 @@ from ._cli_files import (
 )
 from ._cli_hints import parse_boost, parse_focus
 from ._engine import make_cropper
-from .manager import get_plugin_manager
+from .manager import available_stages, get_plugin_manager
 
 __all__ = ["build_parser", "main"]
 
@@ -123,7 +123,10 @@ def build_parser() -> argparse.ArgumentParser:
     crop.add_argument("--no-faces", dest="faces", action="store_false", help="do not detect faces")
     crop.add_argument("--model", metavar="NAME", help="saliency model (see --list-models)")
     crop.add_argument(
-        "--stage", action="append", metavar="NAME", help="extra plugin stage; repeatable"
+        "--stage",
+        action="append",
+        metavar="NAME",
+        help="extra plugin stage (see --list-stages); repeatable",
     )
     output = parser.add_argument_group("output")
     output.add_argument(
@@ -188,6 +191,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     other.add_argument(
         "--list-models", action="store_true", help="print the saliency models and exit"
+    )
+    other.add_argument(
+        "--list-stages",
+        action="store_true",
+        help="print the analysis stages installed plugins add, and exit",
     )
     other.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     return parser
@@ -314,6 +322,12 @@ def _run(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
     if args.list_models:
         get_plugin_manager()  # plugins register their models on loading
         print("\n".join(available_models()))
+        return EXIT_OK
+    if args.list_stages:
+        stages = available_stages()
+        if not stages:
+            print("no stages: install a plugin that adds one", file=sys.stderr)
+        print("\n".join(stages))
         return EXIT_OK
     settings = _settings(parser, args)
     scan = collect_inputs(args.inputs, recursive=args.recursive, skip_folder=settings.folder)

@@ -18,6 +18,9 @@ from smartcrop_plugins import _cli_batch
 from smartcrop_plugins._cli_files import OutputError, write_atomically
 from smartcrop_plugins.cli import main
 from smartcrop_plugins.debug_overlay import BOX_COLOURS, FACE_COLOUR
+from smartcrop_plugins.hookspecs import hookimpl
+from smartcrop_plugins.manager import register_plugin, reset_plugin_manager
+from tests.support import preserved_registries
 
 
 def run(*argv: object) -> int:
@@ -331,6 +334,26 @@ def test_version_and_list_models(capsys):
     assert run("--list-models") == 0
     models = capsys.readouterr().out.split()
     assert "spectral" in models and "fastgaze" in models
+
+
+def test_list_stages_names_the_stages_of_installed_plugins(capsys):
+    assert run("--list-stages") == 0
+    captured = capsys.readouterr()
+    assert captured.out.strip() == ""
+    assert "install a plugin" in captured.err
+    with preserved_registries():
+        register_plugin(StagePlugin(), name="test-stage-plugin")
+        try:
+            assert run("--list-stages") == 0
+            assert capsys.readouterr().out.split() == ["test-look-left"]
+        finally:
+            reset_plugin_manager()
+
+
+class StagePlugin:
+    @hookimpl
+    def smartcrop_register_stages(self, register):
+        register("test-look-left", lambda analysis: analysis)
 
 
 def test_engine_warnings_reach_stderr_unless_quiet(photo, out, capsys, monkeypatch):
