@@ -177,30 +177,6 @@ def save_jpeg(image: Image.Image, path: Path) -> Path:
     return path
 
 
-def draw_faces(image: Image.Image, faces: Sequence) -> Image.Image:
-    """A copy of ``image`` with each face's box, landmarks and confidence, as ``--debug``."""
-    from smartcrop_plugins.debug_overlay import FACE_COLOUR
-
-    canvas = image.convert("RGB")
-    draw = ImageDraw.Draw(canvas)
-    width = max(2, round(min(canvas.size) / 200))
-    label = font(max(12, round(min(canvas.size) / 28)))
-    for face in faces:
-        draw.rectangle(face.box, outline=FACE_COLOUR, width=width)
-        for x, y in face.landmarks:
-            draw.ellipse((x - 2.5, y - 2.5, x + 2.5, y + 2.5), fill=FACE_COLOUR, outline=(0, 0, 0))
-        draw.text(
-            (face.box[0], face.box[1] - 2),
-            f"{face.score:.2f}",
-            fill=FACE_COLOUR,
-            font=label,
-            anchor="lb",
-            stroke_width=1,
-            stroke_fill=(0, 0, 0),
-        )
-    return canvas
-
-
 # --- the photos and the croppers -----------------------------------------------------------
 
 
@@ -277,9 +253,7 @@ def analysis_picture(image: Image.Image, results: Sequence) -> Image.Image:
     """Attention and faces, beside the chosen boxes (the ``--debug`` overlay without heat)."""
     from smartcrop_plugins.debug_overlay import render_debug_overlay
 
-    heat = draw_faces(
-        render_debug_overlay(image, [], saliency=results[0].saliency), results[0].faces
-    )
+    heat = render_debug_overlay(image, [], saliency=results[0].saliency, faces=results[0].faces)
     plain = [dataclasses.replace(result, saliency=None) for result in results]
     count = len(results[0].faces)
     faces_found = "no face found" if count == 0 else f"faces found: {count}"
@@ -466,7 +440,7 @@ def make_stages(out: Path, photo: Photo, cropper, data: Path) -> list[Path]:
         save_jpeg(
             render_debug_overlay(image, [], saliency=result.saliency), folder / "2-saliency.jpg"
         ),
-        save_jpeg(draw_faces(image, result.faces), folder / "3-faces.jpg"),
+        save_jpeg(render_debug_overlay(image, [], faces=result.faces), folder / "3-faces.jpg"),
         candidates_plot(image, result, folder / "4-candidates.png"),
         save_jpeg(side_by_side([chosen, crop]), folder / "5-result.jpg"),
     ]

@@ -93,6 +93,7 @@ def render_debug_overlay(
     *,
     boosts: Iterable[BoostLike] | None = None,
     saliency: np.ndarray | None = None,
+    faces: Sequence[Face] | None = None,
 ) -> Image.Image:
     """The image with the saliency heatmap, the faces, the hints and every chosen box.
 
@@ -111,6 +112,8 @@ def render_debug_overlay(
         The map to draw as heat (any size, resized to the image). Default: the first
         result's map when it has one (``details=True``); with boosts that map is blended
         with them, so pass the analysis' own map to show the model's prediction.
+    faces : sequence of Face, optional
+        The faces to draw, in pixels of ``image``. Default: the first result's faces.
 
     Returns
     -------
@@ -125,9 +128,10 @@ def render_debug_overlay(
     line_width = max(2, round(min(canvas.size) / 200))
     font = _font(max(12, round(min(canvas.size) / 28)))
     draw = ImageDraw.Draw(canvas)
-    if results:
-        for face in results[0].faces:
-            _draw_face(draw, face, line_width, font)
+    if faces is None:
+        faces = results[0].faces if results else ()
+    for face in faces:
+        _draw_face(draw, face, line_width, font)
     labels: list[tuple[tuple[float, float], str, RGB]] = [
         _draw_hint(draw, hint, line_width, label_floor=canvas.height - 1.6 * _font_size(font))
         for hint in as_boosts(boosts)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pytest
 from PIL import Image
@@ -89,3 +91,21 @@ def test_saliency_overrides_the_results_map(image):
 
 def test_no_results_and_no_hints_is_the_image(image):
     assert render_debug_overlay(image, []).tobytes() == image.tobytes()
+
+
+def test_faces_override_the_results_faces_and_draw_without_results(image):
+    from smartcrop_plugins.debug_overlay import FACE_COLOUR
+    from tests.support import face_at
+
+    face = face_at(20, 30, 80, 100)
+    with_face = dataclasses.replace(_result(), faces=(face,))
+    alone = render_debug_overlay(image, [], faces=[face])
+    face_pixels = np.all(np.asarray(alone) == FACE_COLOUR, axis=-1)
+    assert face_pixels[30:100, 18:23].any()  # the face's left edge
+    assert not face_pixels[:, 150:].any()  # nothing else drawn
+    assert render_debug_overlay(image, [with_face], faces=[]).tobytes() == (
+        render_debug_overlay(image, [_result()]).tobytes()
+    )
+    assert render_debug_overlay(image, [_result()], faces=[face]).tobytes() == (
+        render_debug_overlay(image, [with_face]).tobytes()
+    )
