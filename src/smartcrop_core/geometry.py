@@ -12,7 +12,7 @@ import numpy as np
 
 from .errors import InvalidBoxError
 
-__all__ = ["Box", "CropResult", "Face", "as_box_array", "share_inside"]
+__all__ = ["Box", "CropResult", "Face", "as_box_array", "box_rows", "share_inside"]
 
 
 @dataclass(frozen=True)
@@ -169,6 +169,44 @@ class CropResult:
     candidates: np.ndarray | None = field(default=None, repr=False, compare=False)
 
 
+def box_rows(boxes, *, name: str = "boxes") -> np.ndarray:
+    """One box or a sequence of them as a ``(n, 4)`` float64 array, shape checked only.
+
+    :class:`Box` objects are accepted; values are not checked (see :func:`as_box_array`).
+
+    Raises
+    ------
+    InvalidBoxError
+        Not numbers, or not of shape ``(4,)`` or ``(n, 4)`` with ``n >= 1``.
+
+    Examples
+    --------
+    >>> box_rows((0, 0, 5, 5)).shape
+    (1, 4)
+    >>> box_rows([(0, 0, 5)])
+    Traceback (most recent call last):
+    ...
+    smartcrop_core.errors.InvalidBoxError: boxes: expected boxes (left, upper, right, lower) ...
+    """
+    rows = [boxes] if isinstance(boxes, Box) else boxes
+    if isinstance(rows, (list, tuple)):
+        rows = [row.to_pillow() if isinstance(row, Box) else row for row in rows]
+    try:
+        array = np.asarray(rows, dtype=np.float64)
+    except (TypeError, ValueError) as exc:
+        raise InvalidBoxError(
+            f"{name}: expected (left, upper, right, lower) numbers ({exc})"
+        ) from None
+    if array.ndim == 1:
+        array = array[None]
+    if array.ndim != 2 or array.shape[1] != 4 or not len(array):
+        raise InvalidBoxError(
+            f"{name}: expected boxes (left, upper, right, lower) of shape (4,) or (n, 4), "
+            f"got shape {np.shape(rows)}"
+        )
+    return array
+
+
 def as_box_array(boxes, image_size: tuple[int, int], *, name: str = "boxes") -> np.ndarray:
     """Check boxes against an image and return them as a ``(n, 4)`` float64 array.
 
@@ -196,22 +234,7 @@ def as_box_array(boxes, image_size: tuple[int, int], *, name: str = "boxes") -> 
     ...
     smartcrop_core.errors.InvalidBoxError: boxes: (0, 0, 150, 40) is empty or outside the ...
     """
-    rows = [boxes] if isinstance(boxes, Box) else boxes
-    if isinstance(rows, (list, tuple)):
-        rows = [row.to_pillow() if isinstance(row, Box) else row for row in rows]
-    try:
-        array = np.asarray(rows, dtype=np.float64)
-    except (TypeError, ValueError) as exc:
-        raise InvalidBoxError(
-            f"{name}: expected (left, upper, right, lower) numbers ({exc})"
-        ) from None
-    if array.ndim == 1:
-        array = array[None]
-    if array.ndim != 2 or array.shape[1] != 4 or not len(array):
-        raise InvalidBoxError(
-            f"{name}: expected boxes (left, upper, right, lower) of shape (4,) or (n, 4), "
-            f"got shape {np.shape(rows)}"
-        )
+    array = box_rows(boxes, name=name)
     if not np.all(np.isfinite(array)):
         raise InvalidBoxError(f"{name}: boxes must be finite numbers")
     width, height = image_size

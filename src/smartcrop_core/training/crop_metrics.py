@@ -19,6 +19,8 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from ..geometry import box_rows
+
 __all__ = ["acc_k_n", "best_match", "boundary_displacement", "iou", "pcc", "srcc"]
 
 
@@ -46,7 +48,7 @@ def iou(box, boxes) -> np.ndarray:
     array([1.        , 0.33333333, 0.        ])
     """
     one = _as_box(box, "box")
-    many = _as_boxes(boxes, "boxes")
+    many = box_rows(boxes, name="boxes")
     width = np.minimum(one[2], many[:, 2]) - np.maximum(one[0], many[:, 0])
     height = np.minimum(one[3], many[:, 3]) - np.maximum(one[1], many[:, 1])
     shared = np.clip(width, 0, None) * np.clip(height, 0, None)
@@ -93,7 +95,7 @@ def boundary_displacement(box, reference, width: float, height: float) -> float 
         raise ValueError(f"image size must be positive, got width={width}, height={height}")
     one = _as_box(box, "box")
     single = np.ndim(reference) == 1
-    many = _as_boxes(reference, "reference")
+    many = box_rows(reference, name="reference")
     scale = np.array([width, height, width, height], dtype=np.float64)
     errors = (np.abs(many - one) / scale).mean(axis=1)
     return float(errors[0]) if single else errors
@@ -113,7 +115,9 @@ def best_match(box, references, width: float, height: float) -> tuple[float, flo
     (0.3333333333333333, 0.125)
     """
     overlaps = iou(box, references)
-    displacements = boundary_displacement(box, _as_boxes(references, "references"), width, height)
+    displacements = boundary_displacement(
+        box, box_rows(references, name="references"), width, height
+    )
     return float(overlaps.max()), float(np.min(displacements))
 
 
@@ -265,18 +269,6 @@ def _as_box(box, name: str) -> np.ndarray:
     array = np.asarray(box, dtype=np.float64)
     if array.shape != (4,):
         raise ValueError(f"{name}: expected one box (x0, y0, x1, y1), got shape {array.shape}")
-    return array
-
-
-def _as_boxes(boxes, name: str) -> np.ndarray:
-    array = np.asarray(boxes, dtype=np.float64)
-    if array.ndim == 1:
-        array = array[None]
-    if array.ndim != 2 or array.shape[1] != 4 or not len(array):
-        raise ValueError(
-            f"{name}: expected boxes (x0, y0, x1, y1) of shape (4,) or (n, 4), got "
-            f"shape {np.shape(boxes)}"
-        )
     return array
 
 
