@@ -42,6 +42,8 @@ def main(argv: list[str] | None = None) -> None:
     from crop_bench import DEFAULT_ASPECTS, parse_aspect, target_size
     from datasets import load
 
+    from smartcrop_core.window_features import integral_image
+
     rng = np.random.default_rng(args.seed)
     groups: dict[tuple, dict[str, list[float]]] = defaultdict(lambda: defaultdict(list))
     for folder in args.data:
@@ -51,8 +53,8 @@ def main(argv: list[str] | None = None) -> None:
                 continue
             chooser, judge = halves
             size = (sample.width, sample.height)
-            chosen_by = _integral(_blurred(chooser, size, args.blur * max(size)))
-            scored_by = _integral(_counts(judge, size))
+            chosen_by = integral_image(_blurred(chooser, size, args.blur * max(size)))
+            scored_by = integral_image(_counts(judge, size))
             total = max(1.0, float(len(judge)))
             for aspect_text in DEFAULT_ASPECTS.split(","):
                 aspect = parse_aspect(aspect_text)
@@ -106,12 +108,6 @@ def _blurred(fixations: np.ndarray, size: tuple[int, int], sigma: float) -> np.n
         padded = np.pad(values, padding, mode="reflect")
         values = np.apply_along_axis(np.convolve, axis, padded, kernel, mode="valid")
     return values
-
-
-def _integral(values: np.ndarray) -> np.ndarray:
-    integral = np.zeros((values.shape[0] + 1, values.shape[1] + 1))
-    integral[1:, 1:] = values.cumsum(0).cumsum(1)
-    return integral
 
 
 def _window_sums(integral: np.ndarray, width: int, height: int) -> np.ndarray:
