@@ -9,10 +9,23 @@ box is chosen on one half's fixations (blurred into a map, the window of the mos
 and scored on the other half, against the centred crop and that half's own best box. The
 same aspects, zooms, images and skip rule as ``crop_bench.py``.
 
+Models can be scored the same way, on the same judging half, so that their figures and
+people's can be compared directly:
+
+* ``--method SPEC`` (repeatable) scores a cropper named as ``crop_bench.py`` names it
+  (``MODULE:FUNCTION`` or a built-in peer; methods that read the fixations, such as
+  ``oracle``, are refused).
+* ``--mix W`` (repeatable, ``0 <= W <= 1``) chooses the window of the most mass on
+  ``W * people + (1 - W) * model``, the default saliency model's map and the choosing half's
+  map, each normalised to sum to 1, and reports that mixture's NSS on the judging half too.
+  ``W = 0`` is the model alone and ``W = 1`` people alone: the curve between them shows how
+  much better the saliency map must be for a given gain.
+
 Example::
 
     python benchmarks/crop_ceiling.py --data ../shared/data/fixations/osie \\
-        --data ../shared/data/fixations/eyecrowd
+        --data ../shared/data/fixations/eyecrowd \\
+        --method smartcrop_plugins.imageops:smartcrop_box --mix 0 --mix 0.5
 """
 
 from __future__ import annotations
@@ -20,32 +33,29 @@ from __future__ import annotations
 import argparse
 import sys
 from collections import defaultdict
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
+from PIL import Image
 
 ROOT = Path(__file__).resolve().parents[1]
 ZOOMS = (1.0, 0.6)
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--data", action="append", required=True, help="dataset folder(s)")
-    parser.add_argument("--split", default="val", help="train, val or all (default val)")
-    parser.add_argument("--blur", type=float, default=0.03, help="blur, share of the longer side")
-    parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument(
-        "--shared-eval", default=str(ROOT.parent / "shared" / "eval"), help="shared eval folder"
-    )
-    args = parser.parse_args(argv)
+    args = _parser().parse_args(argv)
     sys.path.insert(0, args.shared_eval)
-    from crop_bench import DEFAULT_ASPECTS, parse_aspect, target_size
+    from crop_bench import DEFAULT_ASPECTS, parse_aspect, resolve, snap, target_size
     from datasets import load
 
     from smartcrop_core.window_features import integral_image
 
+    methods = [resolve(spec) for spec in args.method]
+    model_map = _model_map() if args.mix else None
     rng = np.random.default_rng(args.seed)
     groups: dict[tuple, dict[str, list[float]]] = defaultdict(lambda: defaultdict(list))
+    nss: dict[str, list[float]] = defaultdict(list)
     for folder in args.data:
         for sample in load(folder, (args.split,)):
             halves = _split_observers(sample.fixations, rng)
@@ -53,7 +63,15 @@ def main(argv: list[str] | None = None) -> None:
                 continue
             chooser, judge = halves
             size = (sample.width, sample.height)
-            chosen_by = integral_image(_blurred(chooser, size, args.blur * max(size)))
+            people = _normalised(_blurred(chooser, size, args.blur * max(size)))
+            choosers = {"people": integral_image(people)}
+            image = sample.image() if methods or model_map is not None else None
+            if model_map is not None:
+                model = _normalised(model_map(image))
+                for weight in args.mix:
+                    mixed = weight * people + (1 - weight) * model
+                    choosers[_mix_label(weight)] = integral_image(mixed)
+                    nss[_mix_label(weight)].append(_nss(mixed, judge))
             scored_by = integral_image(_counts(judge, size))
             total = max(1.0, float(len(judge)))
             for aspect_text in DEFAULT_ASPECTS.split(","):
@@ -64,15 +82,95 @@ def main(argv: list[str] | None = None) -> None:
                 for zoom in ZOOMS:
                     width, height = target_size(*size, aspect, zoom)
                     kept = _window_sums(scored_by, width, height) / total
-                    row, col = np.unravel_index(
-                        int(np.argmax(_window_sums(chosen_by, width, height))), kept.shape
-                    )
-                    centre = kept[(size[1] - height) // 2, (size[0] - width) // 2]
                     group = groups[(sample.dataset, aspect_text, zoom)]
-                    group["centre"].append(float(centre))
+                    group["centre"].append(
+                        float(kept[(size[1] - height) // 2, (size[0] - width) // 2])
+                    )
                     group["best"].append(float(kept.max()))
-                    group["people"].append(float(kept[row, col]))
-    _report(groups)
+                    for label, chosen_by in choosers.items():
+                        row, col = np.unravel_index(
+                            int(np.argmax(_window_sums(chosen_by, width, height))), kept.shape
+                        )
+                        group[label].append(float(kept[row, col]))
+                    for name, crop in methods:
+                        box = snap(crop(image, aspect, zoom, None), *size, width, height)
+                        group[name].append(0.0 if box is None else float(kept[box[1], box[0]]))
+    _report(groups, nss)
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data", action="append", required=True, help="dataset folder(s)")
+    parser.add_argument("--split", default="val", help="train, val or all (default val)")
+    parser.add_argument("--blur", type=float, default=0.03, help="blur, share of the longer side")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument(
+        "--method",
+        action="append",
+        default=[],
+        type=_method_spec,
+        help="a cropper to score on the judging half, named as crop_bench.py names it",
+    )
+    parser.add_argument(
+        "--mix",
+        action="append",
+        default=[],
+        type=_mix_weight,
+        help="weight of people's map in a mixture with the default model's (0 to 1)",
+    )
+    parser.add_argument(
+        "--shared-eval", default=str(ROOT.parent / "shared" / "eval"), help="shared eval folder"
+    )
+    return parser
+
+
+def _method_spec(text: str) -> str:
+    if text == "oracle":
+        raise argparse.ArgumentTypeError("oracle reads the fixations it would be scored on")
+    return text
+
+
+def _mix_weight(text: str) -> float:
+    try:
+        weight = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if not 0 <= weight <= 1:
+        raise argparse.ArgumentTypeError(f"a weight between 0 and 1, got {text}")
+    return weight
+
+
+def _mix_label(weight: float) -> str:
+    return f"mix {weight:g}"
+
+
+def _model_map() -> Callable[[Image.Image], np.ndarray]:
+    """``image -> saliency at the image's own size``, from the default pipeline's model."""
+    from smartcrop_core import SmartCropper
+    from smartcrop_core.imaging import resize_float_map
+
+    cropper = SmartCropper(faces=False)
+
+    def predict(image: Image.Image) -> np.ndarray:
+        saliency = cropper.analyze(image).saliency
+        return resize_float_map(saliency, image.width, image.height).astype(np.float64)
+
+    return predict
+
+
+def _normalised(values: np.ndarray) -> np.ndarray:
+    total = float(values.sum())
+    return values / total if total > 0 else np.full(values.shape, 1.0 / values.size)
+
+
+def _nss(saliency: np.ndarray, fixations: np.ndarray) -> float:
+    """Normalised scanpath saliency: the standardised map's mean at the fixations."""
+    height, width = saliency.shape
+    cols = np.clip(np.floor(fixations[:, 0]).astype(int), 0, width - 1)
+    rows = np.clip(np.floor(fixations[:, 1]).astype(int), 0, height - 1)
+    spread = float(saliency.std())
+    standard = (saliency - saliency.mean()) / spread if spread > 0 else saliency * 0
+    return float(standard[rows, cols].mean())
 
 
 def _split_observers(
@@ -120,21 +218,34 @@ def _window_sums(integral: np.ndarray, width: int, height: int) -> np.ndarray:
     )
 
 
-def _gain(values: dict[str, list[float]]) -> float:
-    centre, best, people = (float(np.mean(values[key])) for key in ("centre", "best", "people"))
-    return (people - centre) / (best - centre) if best - centre > 1e-9 else float("nan")
+def _gain(values: dict[str, list[float]], chooser: str) -> float:
+    centre, best, chosen = (float(np.mean(values[key])) for key in ("centre", "best", chooser))
+    return (chosen - centre) / (best - centre) if best - centre > 1e-9 else float("nan")
 
 
-def _report(groups: dict[tuple, dict[str, list[float]]]) -> None:
+def _report(groups: dict[tuple, dict[str, list[float]]], nss: dict[str, list[float]]) -> None:
+    choosers = [key for key in next(iter(groups.values())) if key not in ("centre", "best")]
     pooled: dict[str, list[float]] = defaultdict(list)
-    print(f"{'dataset':10} {'aspect':6} {'zoom':>4} {'n':>5} {'gain':>6}")
+    print(
+        f"{'dataset':10} {'aspect':6} {'zoom':>4} {'n':>5} "
+        + " ".join(f"{name[-22:]:>22}" for name in choosers)
+    )
     for (dataset, aspect, zoom), values in sorted(groups.items()):
         for key, numbers in values.items():
             pooled[key] += numbers
         count = len(values["centre"])
-        print(f"{dataset:10} {aspect:6} {zoom:4.1f} {count:5d} {_gain(values):6.3f}")
+        gains = " ".join(f"{_gain(values, name):22.3f}" for name in choosers)
+        print(f"{dataset:10} {aspect:6} {zoom:4.1f} {count:5d} {gains}")
     count = len(pooled["centre"])
-    print(f"overall gain of half the observers as the model: {_gain(pooled):.3f} ({count} crops)")
+    print(
+        f"overall gain of half the observers as the model: {_gain(pooled, 'people'):.3f} "
+        f"({count} crops)"
+    )
+    for name in choosers[1:]:
+        line = f"overall gain of {name}: {_gain(pooled, name):.3f}"
+        if name in nss:
+            line += f", NSS on the judging half {np.mean(nss[name]):.3f}"
+        print(line)
 
 
 if __name__ == "__main__":
