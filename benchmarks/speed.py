@@ -10,7 +10,9 @@ machine (``--part`` picks some; default all):
    does), libvips ``smartcrop`` (attention, entropy; ``smartcrop`` + ``write_to_memory`` only,
    without the shared benchmark's box search) and FastGaze (the shared peer). Measured with
    one thread and with all threads, each in a subprocess of this script with its own
-   environment (``OMP_NUM_THREADS``, ``VIPS_CONCURRENCY``...).
+   environment (``OMP_NUM_THREADS``, ``VIPS_CONCURRENCY``...). Then, one thread, ours stage
+   by stage on the same images: the analysis copy, saliency, faces, and the ranking of an
+   analysis made beforehand; and the face stage alone against the peers of the targets.
 2. A 12 MP JPEG file to a box, one thread: ours from the path against libvips
    ``thumbnail(path, 512, height=512, crop="attention")`` (shrink-on-load) and smartcrop.py
    (Pillow open + its crop). The files are made once from the shared images (``--workdir``).
@@ -327,6 +329,8 @@ def _worker(args: argparse.Namespace) -> None:
     if "1" in parts:
         methods, skipped = _decoded_methods(Path(args.shared_eval), args.model)
         out["part1"] = {**_interleave(methods, images, warm), "skipped": skipped}
+        if args.worker_threads == 1:  # after the timing above, so as not to disturb it
+            out["part1"]["stages"] = _interleave(_stage_methods(args.model), images, warm)
     if "2" in parts:
         sources = _round_robin([_images(folder) for folder in data])
         files = _large_files(sources, Path(args.workdir) / "large", args.large + 1)
@@ -424,6 +428,29 @@ def _decoded_methods(
     except Exception as exc:  # not found, weights missing, ...
         skipped["fastgaze"] = f"cannot load the shared FastGaze peer from {shared_eval} ({exc})"
     return methods, skipped
+
+
+def _stage_methods(model: str | None) -> dict[str, Method]:
+    """Part 1, ours stage by stage, with the very cropper that ``smartcrop_box`` uses.
+
+    Each stage's input is made outside the timer: the analysis copy for saliency and faces,
+    the whole analysis for the ranking (a crop of an analysis skips the analysis).
+    """
+    from smartcrop_core import imaging
+    from smartcrop_plugins._engine import make_cropper
+
+    cropper = make_cropper(model=model)
+    size = cropper.analysis_size
+
+    def pixels(image: Image.Image) -> Any:
+        return imaging.prepare(image, analysis_size=size).pixels
+
+    return {
+        "prepare": Method(lambda image: imaging.prepare(image, analysis_size=size)),
+        "saliency": Method(cropper.saliency_model.predict, pixels),
+        "faces": Method(cropper.face_detector.detect, pixels),
+        "ranking": Method(lambda analysis: cropper.crop(analysis, 1.0), cropper.analyze),
+    }
 
 
 def _file_methods(model: str | None) -> tuple[dict[str, Method], dict[str, str]]:
@@ -587,7 +614,56 @@ def _print_part1(one: dict[str, Any] | None, every: dict[str, Any] | None) -> di
         print(f"  {name:16} " + " ".join(cells))
     _print_problems(base)
     checks = _check_targets("1", single["ours_over"]) if single else []
-    return {"one_thread": single, "all_threads": multi, "targets_one_thread": checks}
+    stages = _print_stages(one["part1"].get("stages"), single["median_ms"]) if single else None
+    return {
+        "one_thread": single,
+        "all_threads": multi,
+        "targets_one_thread": checks,
+        "stages_one_thread": stages,
+    }
+
+
+def _print_stages(
+    measured: dict[str, Any] | None, peers_ms: dict[str, float | None]
+) -> dict[str, Any] | None:
+    """Our stages' medians (1 thread), and the face stage alone over the targets' peers.
+
+    Parameters
+    ----------
+    measured : dict or None
+        The worker's stage times (``_interleave``'s output), or None when not measured.
+    peers_ms : dict
+        One-thread median ms of each part-1 method in the same run.
+
+    Returns
+    -------
+    dict or None
+        ``n``, ``median_ms`` per stage, ``sum_ms`` (None if a stage has no figure),
+        ``faces_alone_over`` (peer -> faces ms / peer ms, measured peers only), ``errors``.
+    """
+    if not measured:
+        return None
+    medians = {name: _median_ms(times) for name, times in measured["times"].items()}
+    total = None if None in medians.values() else sum(medians.values())
+    listed = ", ".join(f"{name} {_fmt(ms, '.1f')}" for name, ms in medians.items())
+    print(f"  our stages, 1 thread (median ms per image): {listed} (sum {_fmt(total, '.1f')})")
+    faces = medians.get("faces")
+    ratios = {
+        peer: faces / peers_ms[peer]
+        for part, peer, _ in TARGETS
+        if part == "1" and faces is not None and peers_ms.get(peer)
+    }
+    if ratios:
+        print("  " + ", ".join(f"faces alone / {peer}: {r:.2f}" for peer, r in ratios.items()))
+    for name, error in measured["errors"].items():
+        print(f"  stage {name}: failed on some images and those were left out, e.g. {error}")
+    return {
+        "n": measured["n"],
+        "median_ms": medians,
+        "sum_ms": total,
+        "faces_alone_over": ratios,
+        "errors": measured["errors"],
+    }
 
 
 def _print_part2(one: dict[str, Any] | None) -> dict[str, Any]:
