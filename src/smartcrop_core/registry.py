@@ -89,11 +89,43 @@ class Registry(Generic[T]):
             raise UnknownModelError(
                 f"unknown {self.kind} {name!r}; available: {', '.join(self.names()) or 'none'}"
             )
+        built = self._build(name, factory)
+        with self._lock:
+            return self._instances.setdefault(name, built)
+
+    def rebuild(self, built: T) -> T:
+        """A new object from the factory that made ``built``, held by no one else.
+
+        For a thread that must not share its objects with others (OpenCV's face detector
+        keeps the size of the last image it saw). ``built`` itself when this registry did not
+        make it: an object given by the caller, or a fallback.
+
+        Examples
+        --------
+        >>> registry = Registry("counter", "count")
+        >>> class Counter:
+        ...     def count(self):
+        ...         return 0
+        >>> registry.register("counter", Counter)
+        >>> shared = registry.load("counter")
+        >>> registry.rebuild(shared) is shared, type(registry.rebuild(shared)).__name__
+        (False, 'Counter')
+        >>> given = Counter()
+        >>> registry.rebuild(given) is given
+        True
+        """
+        with self._lock:
+            names = [name for name, instance in self._instances.items() if instance is built]
+            factory = self._factories.get(names[0]) if names else None
+        if factory is None:
+            return built
+        return self._build(names[0], factory)
+
+    def _build(self, name: str, factory: Callable[[], T]) -> T:
         built = factory()
         if not callable(getattr(built, self.required_method, None)):
             raise TypeError(f"{self.kind} {name!r} has no {self.required_method}() method")
-        with self._lock:
-            return self._instances.setdefault(name, built)
+        return built
 
     def resolve(
         self,

@@ -3,13 +3,21 @@
 Each image is read once, turned upright by its EXIF orientation and analysed once for all
 the asked aspect ratios. The failure of one image (or of one of its outputs) is reported on
 stderr and recorded in its JSON record; the batch goes on.
+
+With ``--jobs``, images are processed by several threads, each with a cropper of its own:
+decoding, the saliency network and the face detector release the GIL. Failures are
+reported as they happen; the JSON records stay in the order of the inputs.
 """
 
 from __future__ import annotations
 
+import itertools
 import sys
+import threading
 import traceback
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from contextlib import closing
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -34,6 +42,10 @@ from ._cli_hints import HintSpec, hints_json, resolve_hints
 from .debug_overlay import render_debug_overlay
 
 __all__ = ["Batch", "BatchSummary", "Settings", "error_message", "output_name", "report_error"]
+
+#: Files handed to the threads ahead of those finished, per thread: enough to keep every
+#: thread busy, few enough that an interruption drops them at once.
+_FILES_AHEAD_PER_JOB = 4
 
 
 @dataclass(frozen=True)
@@ -111,7 +123,7 @@ def report_error(path: object, message: str) -> None:
 
 
 class Batch:
-    """Crops images with one configured engine and writes them as ``settings`` say.
+    """Crops images with configured engines and writes them as ``settings`` say.
 
     Parameters
     ----------
@@ -121,25 +133,112 @@ class Batch:
         Aspects, zoom, names, format and what to write.
     guard : OutputGuard
         Decides which targets may be written.
+    new_cropper : callable, optional
+        Builds a cropper configured as ``cropper``, with models of its own, for each thread
+        of :meth:`run` but the first, which takes ``cropper`` itself; needed for ``jobs``
+        above 1.
     """
 
-    def __init__(self, cropper: SmartCropper, settings: Settings, guard: OutputGuard) -> None:
+    def __init__(
+        self,
+        cropper: SmartCropper,
+        settings: Settings,
+        guard: OutputGuard,
+        *,
+        new_cropper: Callable[[], SmartCropper] | None = None,
+    ) -> None:
         self.cropper = cropper
         self.settings = settings
         self.guard = guard
+        self._new_cropper = new_cropper
+        self._unclaimed = [cropper]
+        self._unclaimed_lock = threading.Lock()
+        self._first_images_lock = threading.Lock()
+        self._thread = threading.local()
 
-    def run(self, files: Sequence[Path], *, show_progress: bool) -> BatchSummary:
-        """Process every file in turn, reporting failures as they come."""
+    def run(self, files: Sequence[Path], *, show_progress: bool, jobs: int = 1) -> BatchSummary:
+        """Process every file, in ``jobs`` threads, reporting failures as they come.
+
+        With one job the files are processed in turn in the calling thread. The records of
+        the summary are in the order of ``files`` whatever the number of jobs.
+
+        Raises
+        ------
+        ValueError
+            ``jobs`` is below 1, or above 1 without ``new_cropper``.
+        """
+        if jobs < 1 or (jobs > 1 and self._new_cropper is None):
+            raise ValueError(f"jobs must be 1, or more with new_cropper given; got {jobs}")
         summary = BatchSummary()
-        with tqdm(files, unit="image", file=sys.stderr, disable=not show_progress) as progress:
-            for source in progress:
-                outcome = self._process_reporting_errors(source)
+        records: list[dict[str, Any]] = [{} for _ in files]
+        outcomes = self._in_turn(files) if jobs == 1 else self._in_threads(files, jobs)
+        with (
+            closing(outcomes),
+            tqdm(
+                total=len(files), unit="image", file=sys.stderr, disable=not show_progress
+            ) as progress,
+        ):
+            for index, outcome in outcomes:
                 for message in outcome.errors:
-                    report_error(source, message)
-                summary.records.append(outcome.record)
+                    report_error(files[index], message)
+                records[index] = outcome.record
                 summary.failed += bool(outcome.errors)
                 summary.crops_written += outcome.crops_written
+                progress.update()
+        summary.records = records
         return summary
+
+    def _in_turn(self, files: Sequence[Path]) -> Iterator[tuple[int, FileOutcome]]:
+        for index, source in enumerate(files):
+            yield index, self._process_reporting_errors(source)
+
+    def _in_threads(self, files: Sequence[Path], jobs: int) -> Iterator[tuple[int, FileOutcome]]:
+        """``(index, outcome)`` of every file as its thread finishes it.
+
+        Only a few files per thread are handed out ahead, so a batch of millions holds few
+        futures, and an interruption cancels them at once: only the images being processed
+        are finished.
+        """
+        waiting = enumerate(files)
+        running: dict[Future[FileOutcome], int] = {}
+        with ThreadPoolExecutor(jobs, thread_name_prefix="smartcrop") as executor:
+            try:
+                while True:
+                    for index, source in itertools.islice(
+                        waiting, _FILES_AHEAD_PER_JOB * jobs - len(running)
+                    ):
+                        future = executor.submit(self._process_in_thread, source)
+                        running[future] = index
+                    if not running:
+                        return
+                    done, _ = wait(running, return_when=FIRST_COMPLETED)
+                    # In input order among those done together, for steady reports.
+                    for future in sorted(done, key=running.__getitem__):
+                        yield running.pop(future), future.result()
+            finally:
+                for future in running:
+                    future.cancel()
+
+    def _process_in_thread(self, source: Path) -> FileOutcome:
+        if getattr(self._thread, "analysed", False):
+            return self._process_reporting_errors(source)
+        # Until its cropper has analysed an image, a thread runs alone: the cropper is built
+        # then, and models finish loading on their first image (the student freezes its
+        # network inside warnings.catch_warnings, which threads undo for each other).
+        with self._first_images_lock:
+            return self._process_reporting_errors(source)
+
+    def _cropper(self) -> SmartCropper:
+        """The cropper of the calling thread: the first one asked gets ``self.cropper``."""
+        cropper = getattr(self._thread, "cropper", None)
+        if cropper is None:
+            with self._unclaimed_lock:
+                cropper = self._unclaimed.pop() if self._unclaimed else None
+            if cropper is None:
+                assert self._new_cropper is not None  # run() checks it for several jobs
+                cropper = self._new_cropper()
+            self._thread.cropper = cropper
+        return cropper
 
     def _process_reporting_errors(self, source: Path) -> FileOutcome:
         try:
@@ -162,10 +261,11 @@ class Batch:
             recorded in the outcome instead, and the other outputs still written.
         """
         settings = self.settings
+        cropper = self._cropper()
         if settings.dry_run and not settings.debug:
             # Only boxes are wanted: the analysis reads the file itself, at reduced scale.
             upright = None
-            analysis = self.cropper.analyze(source)
+            analysis = cropper.analyze(source)
             size = analysis.image.original_size
             hints = resolve_hints(settings.hints, size)
         else:
@@ -173,8 +273,9 @@ class Batch:
             size = upright.size
             # Checked before the analysis: a hint outside this image fails it at once.
             hints = resolve_hints(settings.hints, size)
-            analysis = self.cropper.analyze(upright)
-        results = self.cropper.crop_many(
+            analysis = cropper.analyze(upright)
+        self._thread.analysed = True  # its models are loaded: see _process_in_thread
+        results = cropper.crop_many(
             analysis, settings.aspects, zooms=[settings.zoom], boosts=hints, details=False
         )
         outcome = FileOutcome(
@@ -248,7 +349,11 @@ class Batch:
     ) -> bool:
         """Save one output; a failure is noted in ``outcome`` so the other outputs go on."""
         try:
-            replace = self.guard.may_replace(target, source)
+            replace = self.guard.claim(target, source)
+        except OutputError as exc:
+            outcome.errors.append(error_message(exc))
+            return False
+        try:
             save_image(
                 image,
                 target,
@@ -258,9 +363,12 @@ class Batch:
                 replace=replace,
             )
         except (OutputError, OSError) as exc:
+            self.guard.release(target)  # not written: it may still be written for another
             outcome.errors.append(error_message(exc))
             return False
-        self.guard.record(target, source)
+        except BaseException:
+            self.guard.release(target)
+            raise
         return True
 
 

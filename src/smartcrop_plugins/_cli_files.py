@@ -14,6 +14,7 @@ import contextlib
 import glob
 import os
 import tempfile
+import threading
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -325,6 +326,10 @@ def _file_id(path: Path) -> tuple[int, int] | None:
 class OutputGuard:
     """Decides whether a target file may be written, and remembers what this run wrote.
 
+    Safe to share between threads: a target is checked and claimed in one step, so of two
+    crops given the same name, only the first to claim it is written, whichever thread runs
+    it.
+
     Parameters
     ----------
     inputs : iterable of pathlib.Path
@@ -340,22 +345,42 @@ class OutputGuard:
         self._input_ids = {file_id for file_id in map(_file_id, inputs) if file_id}
         self._overwrite = overwrite
         self._in_place = in_place
+        # Targets claimed in this run (written, or being written), by real path.
         self._written: dict[str, Path] = {}
+        self._lock = threading.Lock()
 
-    def may_replace(self, target: Path, source: Path) -> bool:
-        """Whether writing ``target`` (for input ``source``) replaces a file; False if new.
+    def claim(self, target: Path, source: Path) -> bool:
+        """Reserve ``target`` for input ``source``; whether writing it replaces a file.
+
+        Once claimed, ``target`` is refused to every other crop of the run; call
+        :meth:`release` if writing it fails, so that it is not counted as written.
 
         Raises
         ------
         OutputError
-            ``target`` may not be written.
+            ``target`` may not be written (nothing is claimed).
         """
-        earlier = self._written.get(os.path.realpath(target))
-        if earlier is not None:
-            raise OutputError(
-                f"{target} was already written in this run (from {earlier}); "
-                "put {stem} and {aspect} in --name so that every crop gets its own name"
-            )
+        key = os.path.realpath(target)
+        with self._lock:
+            earlier = self._written.get(key)
+            if earlier is not None:
+                raise OutputError(
+                    f"{target} was already written in this run (from {earlier}); "
+                    "put {stem} and {aspect} in --name so that every crop gets its own name"
+                )
+            self._written[key] = source
+        try:
+            return self._replaces(target, source)
+        except OutputError:
+            self.release(target)
+            raise
+
+    def release(self, target: Path) -> None:
+        """Give up the claim on ``target``: it was not written after all."""
+        with self._lock:
+            self._written.pop(os.path.realpath(target), None)
+
+    def _replaces(self, target: Path, source: Path) -> bool:
         target_id = _file_id(target)
         if target_id is None:
             return False
@@ -368,7 +393,3 @@ class OutputGuard:
         if not self._overwrite:
             raise OutputError(f"{target} already exists; pass --overwrite to replace it")
         return True
-
-    def record(self, target: Path, source: Path) -> None:
-        """Remember that ``target`` was written for ``source`` in this run."""
-        self._written[os.path.realpath(target)] = source

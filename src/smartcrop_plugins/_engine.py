@@ -15,7 +15,14 @@ from smartcrop_core.saliency import MODELS, SaliencyModel, default_model_name
 
 from .manager import get_plugin_manager, image_from_plugins, plugins_generation, resolve_stages
 
-__all__ = ["crop_results", "hints", "make_cropper", "normalise_input", "read_point"]
+__all__ = [
+    "crop_results",
+    "hints",
+    "make_cropper",
+    "make_thread_cropper",
+    "normalise_input",
+    "read_point",
+]
 
 
 def make_cropper(
@@ -39,6 +46,30 @@ def make_cropper(
         name = model or default_model_name()
         return _named_cropper(name, faces, tuple(stages or ()), generations)
     return SmartCropper(model=model, faces=faces, stages=resolve_stages(stages))
+
+
+def make_thread_cropper(
+    *,
+    model: str | SaliencyModel | None = None,
+    faces: bool = True,
+    stages: Sequence[str] | None = None,
+) -> SmartCropper:
+    """A new :class:`SmartCropper` configured as :func:`make_cropper`'s, for one thread.
+
+    The croppers of :func:`make_cropper` are shared, and so are the models the registries
+    build once per name: this one gets a saliency model and a face detector built afresh
+    from the same factories (OpenCV's face detector is not thread-safe). Where
+    :func:`make_cropper`'s cropper fell back on another model or on no faces because
+    weights were missing, this one does the same, without a second warning. A model given
+    as an object, and the stages plugins register, are shared as they are.
+    """
+    shared = make_cropper(model=model, faces=faces, stages=stages)
+    return SmartCropper(
+        model=MODELS.rebuild(shared.saliency_model),
+        faces=faces,
+        face_detector=DETECTORS.rebuild(shared.face_detector) if faces else None,
+        stages=resolve_stages(stages),
+    )
 
 
 @lru_cache(maxsize=16)

@@ -12,19 +12,23 @@ goes on. Expected failures (unreadable or truncated images, missing files, permi
 disks, outputs that already exist) are reported by their message. Anything else is a bug:
 it is reported for its file with its exception type and traceback, the batch still goes on
 (one odd file should not stop a night's batch), and the exit status is 1.
+
+``--jobs N`` crops N images at a time, each thread with a cropper of its own; errors are
+reported as images finish, and the ``--json`` records keep the order of the inputs.
 """
 
 from __future__ import annotations
 
 import argparse
 import contextlib
+import functools
 import json
 import logging
 import math
 import os
 import re
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import IO, Any
 
@@ -49,7 +53,7 @@ from ._cli_files import (
     write_atomically,
 )
 from ._cli_hints import parse_boost, parse_focus
-from ._engine import make_cropper
+from ._engine import make_cropper, make_thread_cropper
 from .manager import available_stages, get_plugin_manager
 
 __all__ = ["build_parser", "main"]
@@ -184,6 +188,14 @@ def build_parser() -> argparse.ArgumentParser:
         "-r", "--recursive", action="store_true", help="look for images in subfolders too"
     )
     other.add_argument(
+        "-j",
+        "--jobs",
+        type=_jobs_argument,
+        default=1,
+        metavar="N",
+        help="crop N images at a time, in threads (default 1; 0: one per CPU)",
+    )
+    other.add_argument(
         "-q", "--quiet", action="store_true", help="no progress bar, summary or warnings"
     )
     other.add_argument(
@@ -241,6 +253,18 @@ def _quality_argument(text: str) -> int:
         value = 0
     if not 1 <= value <= 100:
         raise argparse.ArgumentTypeError(f"quality {text!r} must be a whole number from 1 to 100")
+    return value
+
+
+def _jobs_argument(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = -1
+    if value < 0:
+        raise argparse.ArgumentTypeError(
+            f"jobs {text!r} must be a whole number of threads: 1 or more, or 0 for one per CPU"
+        )
     return value
 
 
@@ -357,8 +381,16 @@ def _run(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
     for argument, problem in scan.problems:
         report_error(argument, problem)
     guard = OutputGuard(scan.files, overwrite=args.overwrite, in_place=args.in_place)
-    batch = Batch(cropper, settings, guard)
-    summary = batch.run(scan.files, show_progress=not args.quiet and _is_terminal(sys.stderr))
+    new_cropper = functools.partial(
+        make_thread_cropper, model=args.model, faces=args.faces, stages=args.stage
+    )
+    batch = Batch(cropper, settings, guard, new_cropper=new_cropper)
+    # More threads than images would only take CPUs from the libraries' own threads.
+    jobs = min(args.jobs or _cpu_count(), len(scan.files))
+    with _cpus_shared_by(jobs):
+        summary = batch.run(
+            scan.files, show_progress=not args.quiet and _is_terminal(sys.stderr), jobs=jobs
+        )
     failed = summary.failed + len(scan.problems)
     records = [{"input": argument, "error": problem} for argument, problem in scan.problems]
     records += summary.records
@@ -392,6 +424,42 @@ def _write_json(records: list[dict[str, Any]], destination: str) -> bool:
         print(f"smartcrop: error: cannot write --json {destination}: {reason}", file=sys.stderr)
         return False
     return True
+
+
+def _cpu_count() -> int:
+    """The CPUs this process may run on."""
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1
+
+
+@contextlib.contextmanager
+def _cpus_shared_by(jobs: int) -> Iterator[None]:
+    """Give torch's and OpenCV's own thread pools a share of the CPUs for each of ``jobs``.
+
+    Each thread of the batch runs the saliency network (torch) and the face detector
+    (OpenCV), whose parallel loops would otherwise each take every CPU. Only libraries the
+    croppers loaded are set (importing torch here would slow the start for nothing); their
+    settings are put back afterwards.
+    """
+    if jobs <= 1:
+        yield
+        return
+    threads = max(1, _cpu_count() // jobs)
+    restore: list[Callable[[], object]] = []
+    torch = sys.modules.get("torch")
+    if torch is not None:
+        restore.append(functools.partial(torch.set_num_threads, torch.get_num_threads()))
+        torch.set_num_threads(threads)
+    cv2 = sys.modules.get("cv2")
+    if cv2 is not None:
+        restore.append(functools.partial(cv2.setNumThreads, cv2.getNumThreads()))
+        cv2.setNumThreads(threads)
+    try:
+        yield
+    finally:
+        for put_back in restore:
+            put_back()
 
 
 def _count(number: int, noun: str) -> str:

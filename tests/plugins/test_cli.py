@@ -6,13 +6,15 @@ import json
 import logging
 import os
 import shutil
+import threading
+import time
 from pathlib import Path
 
 import numpy as np
 import pytest
 from PIL import Image, ImageCms
 
-from smartcrop_core import __version__
+from smartcrop_core import SmartCropper, __version__
 from smartcrop_core.imaging import open_image
 from smartcrop_plugins import _cli_batch
 from smartcrop_plugins._cli_files import OutputError, write_atomically
@@ -197,6 +199,118 @@ def test_two_inputs_with_one_name_do_not_overwrite_each_other(photo, tmp_path, o
     assert os.listdir(out) == ["photo_1x1.jpg"]
 
 
+@pytest.fixture
+def batch(tmp_path: Path, photo_path: Path, face_photo_path: Path) -> Path:
+    """tmp_path/batch: six different photos, named in the order they are processed."""
+    folder = tmp_path / "batch"
+    folder.mkdir()
+    turns = [None, Image.Transpose.FLIP_LEFT_RIGHT, Image.Transpose.ROTATE_180]
+    for number, (source, turn) in enumerate(
+        (source, turn) for turn in turns for source in (photo_path, face_photo_path)
+    ):
+        with Image.open(source) as image:
+            (image.transpose(turn) if turn else image).save(folder / f"{number}.jpg", quality=90)
+    return folder
+
+
+def slowed_on(monkeypatch: pytest.MonkeyPatch, name: str, seconds: float = 0.5) -> None:
+    """Make opening the input called ``name`` take ``seconds`` longer."""
+    real_open = _cli_batch.open_image
+
+    def open_slowly(path):
+        if Path(path).name == name:
+            time.sleep(seconds)
+        return real_open(path)
+
+    monkeypatch.setattr(_cli_batch, "open_image", open_slowly)
+
+
+def test_jobs_give_the_same_crops_and_records_in_input_order(batch, tmp_path, monkeypatch):
+    # The second image is slow: with two jobs the others finish before it.
+    slowed_on(monkeypatch, "1.jpg")
+    outputs = {}
+    for jobs in (1, 2):
+        out = tmp_path / f"out{jobs}"
+        argv = [batch, "-o", out, "-a", "16:9", "-a", "1", "--model", "spectral", "-q"]
+        assert run(*argv, "--jobs", jobs, "--json", tmp_path / f"{jobs}.json") == 0
+        records = json.loads((tmp_path / f"{jobs}.json").read_text().replace(str(out), "OUT"))
+        crops = {path.name: path.read_bytes() for path in out.iterdir()}
+        outputs[jobs] = records, crops
+    records, crops = outputs[1]
+    assert [Path(record["input"]).name for record in records] == [f"{n}.jpg" for n in range(6)]
+    assert any(record["faces"] for record in records)
+    assert len(crops) == 12
+    assert outputs[2] == outputs[1]
+
+
+def test_each_job_has_a_cropper_and_face_detector_of_its_own(batch, out, monkeypatch):
+    import cv2
+
+    real_analyze = SmartCropper.analyze
+    seen = set()
+    threads_during = set()
+
+    def recording_analyze(self, image, **options):
+        seen.add((threading.get_ident(), id(self), id(self.face_detector)))
+        threads_during.add(cv2.getNumThreads())
+        return real_analyze(self, image, **options)
+
+    monkeypatch.setattr(SmartCropper, "analyze", recording_analyze)
+    threads_before = cv2.getNumThreads()
+    assert run(batch, "-o", out, "--model", "spectral", "--dry-run", "-j", 2) == 0
+    assert len(seen) == 2, seen  # two threads, each always with the same cropper
+    assert len({cropper for _, cropper, _ in seen}) == 2
+    assert len({detector for _, _, detector in seen}) == 2
+    # OpenCV's own threads share the CPUs with the jobs, and are put back afterwards.
+    cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    assert threads_during == {max(1, cpus // 2)}
+    assert cv2.getNumThreads() == threads_before
+
+
+def test_a_bad_file_among_several_jobs_fails_alone(batch, out, tmp_path, capsys, monkeypatch):
+    slowed_on(monkeypatch, "0.jpg", 0.2)
+    (batch / "3.jpg").write_text("this is not a JPEG\n")
+    report = tmp_path / "report.json"
+    argv = [batch, "-o", out, "--model", "spectral", "--no-faces", "--json", report]
+    assert run(*argv, "--jobs", 2) == 1
+    err = capsys.readouterr().err
+    assert f"smartcrop: error: {batch / '3.jpg'}:" in err
+    assert "6 images, 5 crops written, 1 failed" in err
+    assert sorted(os.listdir(out)) == [f"{n}_1x1.jpg" for n in (0, 1, 2, 4, 5)]
+    records = json.loads(report.read_text())
+    assert [Path(record["input"]).name for record in records] == [f"{n}.jpg" for n in range(6)]
+    assert ["error" in record for record in records] == [n == 3 for n in range(6)]
+
+
+def test_two_jobs_never_write_one_name_twice(batch, tmp_path, out, capsys, monkeypatch):
+    twin = tmp_path / "other" / "2.jpg"
+    twin.parent.mkdir()
+    shutil.copy(batch / "2.jpg", twin)
+    real_save = _cli_batch.save_image
+
+    def save_slowly(image, target, **options):
+        # Both twins are being written at once: a guard that checks, then records once
+        # written, would let both through.
+        if target.name == "2_1x1.jpg":
+            time.sleep(0.3)
+        real_save(image, target, **options)
+
+    monkeypatch.setattr(_cli_batch, "save_image", save_slowly)
+    inputs = [batch / "0.jpg", batch / "1.jpg", batch / "2.jpg", twin]
+    assert run(*inputs, "-o", out, "--model", "spectral", "--no-faces", "-j", 2) == 1
+    err = capsys.readouterr().err
+    assert err.count("already written in this run") == 1, err
+    assert "already exists" not in err
+    assert "4 images, 3 crops written, 1 failed" in err
+    assert sorted(os.listdir(out)) == ["0_1x1.jpg", "1_1x1.jpg", "2_1x1.jpg"]
+
+
+def test_jobs_0_takes_one_per_cpu(batch, out, capsys):
+    assert run(batch, "-o", out, "--model", "spectral", "--no-faces", "--jobs", 0) == 0
+    assert "6 images, 6 crops written, 0 failed" in capsys.readouterr().err
+    assert len(os.listdir(out)) == 6
+
+
 def test_exif_orientation_is_applied_and_reset(photo_path, tmp_path, out):
     exif = Image.Exif()
     exif[0x0112] = 6  # stored sideways: viewers turn it 90 degrees clockwise
@@ -308,6 +422,9 @@ def test_no_faces_and_spectral_model(face_photo, out, capsys):
         (["-a", "1", "-a", "2", "--name", "{stem}.{ext}"], "same file name"),
         (["--model", "no-such-model"], "no-such-model"),
         (["--stage", "no-such-stage"], "no-such-stage"),
+        (["--jobs", "-1"], "jobs '-1' must be a whole number of threads"),
+        (["--jobs", "x"], "jobs 'x' must be a whole number of threads"),
+        (["-j", "1.5"], "jobs '1.5' must be a whole number of threads"),
     ],
 )
 def test_usage_errors_exit_2_and_name_the_problem(photo, out, capsys, argv, problem):
