@@ -193,6 +193,36 @@ class WindowMeasurer:
             ]
         )
 
+    def faces_cut(self, boxes: np.ndarray) -> np.ndarray:
+        """How many detected faces each of ``(n, 4)`` boxes cuts, whatever their importance.
+
+        Each face counts as in ``faces_cut`` (fully from 10 % to 90 % inside, less towards 0 %
+        and 100 %) but unweighted: cutting three small faces in a crowd counts three times
+        as much as cutting one, where their shares of importance would count them as one.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from smartcrop_core.analysis import Analysis
+        >>> from smartcrop_core.geometry import Face
+        >>> from smartcrop_core.imaging import WorkingImage
+        >>> faces = tuple(
+        ...     Face(box=(x, 40, x + 10, 50), landmarks=(), score=0.9) for x in (20, 60, 100)
+        ... )
+        >>> analysis = Analysis(WorkingImage(np.zeros((100, 200, 3), np.uint8), (200, 100)))
+        >>> saliency = np.full((100, 200), 1 / 20000, np.float32)
+        >>> measure = WindowMeasurer(analysis.evolve(saliency=saliency, faces=faces))
+        >>> boxes = np.array([[25, 0, 105, 100], [0, 0, 150, 100]])  # cuts two faces; none
+        >>> measure.faces_cut(boxes).tolist()
+        [2.0, 0.0]
+        >>> measure(boxes)[:, FEATURE_NAMES.index("faces_cut")].round(3).tolist()
+        [0.667, 0.0]
+        """
+        if self._faces is None:
+            return np.zeros(len(boxes))
+        inside = share_inside(np.asarray(boxes, dtype=np.float64), self._faces[0])
+        return _cut_degrees(inside).sum(axis=1)
+
     def _border(self, boxes: np.ndarray, edges: tuple[np.ndarray, ...]) -> np.ndarray:
         left, upper, right, lower = edges
         original_width, original_height = self.analysis.image.original_size
@@ -338,5 +368,10 @@ def _face_terms(
         return zeros, zeros
     faces, importance = protected
     inside = share_inside(boxes, faces)
-    cut = np.clip(np.minimum(inside, 1 - inside) / _CUT_RAMP, 0, 1)
-    return inside @ importance, cut @ importance
+    return inside @ importance, _cut_degrees(inside) @ importance
+
+
+def _cut_degrees(inside: np.ndarray) -> np.ndarray:
+    """How much each face is cut, from its share inside: 1 between 10 % and 90 %, ramping to
+    0 at 0 % and 100 %."""
+    return np.clip(np.minimum(inside, 1 - inside) / _CUT_RAMP, 0, 1)

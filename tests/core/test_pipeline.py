@@ -499,3 +499,27 @@ def test_face_guard_moves_the_crop_off_a_face_the_ranker_alone_would_cut():
     assert 0 < face.fraction_inside(careless) < 1
     assert face.fraction_inside(guarded) in (0.0, 1.0)
     assert guarded.left <= 190 and guarded.right >= 230  # and still keeps the looks
+
+
+
+def test_face_guard_counts_faces_so_cutting_two_small_ones_costs_more_than_one_big_one():
+    from smartcrop_core import Ranker
+    from tests.core.ranking_support import analysis_of
+    from tests.support import face_at
+
+    # A flat map: every 100 x 100 window keeps the same mass; only the faces tell them apart.
+    saliency = np.full((100, 300), 1 / 30000, np.float32)
+    big = face_at(20, 30, 60, 70, score=0.9)
+    small = (face_at(150, 46, 158, 54, score=0.9), face_at(250, 46, 258, 54, score=0.9))
+    analysis = analysis_of(saliency, faces=(big, *small))
+    through_big, through_both_small = (40, 0, 140, 100), (154, 0, 254, 100)
+    mass_only = Ranker.linear({"mass": 1.0})
+    scores = {
+        guard: SmartCropper(ranker=mass_only, face_guard=guard).score_boxes(
+            analysis, [through_big, through_both_small]
+        )
+        for guard in (0.0, 1.0)
+    }
+    assert scores[0.0][0] == pytest.approx(scores[0.0][1], abs=1e-4)
+    # One point per face cut, however small the faces and however big the other one.
+    assert scores[1.0] - scores[0.0] == pytest.approx([-1.0, -2.0], abs=1e-4)
