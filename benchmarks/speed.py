@@ -19,7 +19,8 @@ machine (``--part`` picks some; default all):
 3. What each additional aspect costs: ``SmartCropper().crop_many`` with 1 and with 5
    aspects on the same image, each with a fresh analysis, one thread.
 4. Images per second of the ``smartcrop`` command on a folder, start-up included, against a
-   Python loop of libvips attention thumbnails, each in a subprocess, all threads.
+   Python loop of libvips attention thumbnails, each in a subprocess, all threads; ours
+   with one job and with ``-j 0`` (a thread per CPU).
 
 Each timed loop starts with a warm-up on an image outside the timed set, interleaves the
 methods image by image (rotating their order) so that a busy machine slows them alike, and
@@ -134,7 +135,7 @@ def _parser() -> argparse.ArgumentParser:
         "--images", type=_positive, default=40, help="images per dataset (parts 1, 3)"
     )
     parser.add_argument("--large", type=_positive, default=12, help="12 MP files (part 2)")
-    parser.add_argument("--batch", type=_positive, default=40, help="files for the CLI (part 4)")
+    parser.add_argument("--batch", type=_positive, default=200, help="files for the CLI (part 4)")
     parser.add_argument(
         "--cli-runs", type=_positive, default=1, help="runs of each command (part 4)"
     )
@@ -771,6 +772,10 @@ def _commands(model: str | None) -> dict[str, tuple[Callable[[Path, Path], list[
         "ours-write": (
             lambda src, out: [*ours, str(src), "-a", "1:1", "-o", str(out), "-q"],
             "smartcrop DIR -a 1:1 -o OUT -q (writes crops)",
+        ),
+        "ours-write-jobs": (
+            lambda src, out: [*ours, str(src), "-a", "1:1", "-o", str(out), "-q", "-j", "0"],
+            "the same with -j 0 (one thread per CPU)",
         ),
         "ours-dry-run": (
             lambda src, out: [
