@@ -49,6 +49,7 @@ def main(argv: list[str] | None = None) -> None:
     from crop_bench import DEFAULT_ASPECTS, parse_aspect, resolve, snap, target_size
     from datasets import load
 
+    from smartcrop_core.training.metrics import nss as fixation_nss
     from smartcrop_core.window_features import integral_image
 
     methods = [resolve(spec) for spec in args.method]
@@ -71,7 +72,7 @@ def main(argv: list[str] | None = None) -> None:
                 for weight in args.mix:
                     mixed = weight * people + (1 - weight) * model
                     choosers[_mix_label(weight)] = integral_image(mixed)
-                    nss[_mix_label(weight)].append(_nss(mixed, judge))
+                    nss[_mix_label(weight)].append(fixation_nss(mixed, judge))
             scored_by = integral_image(_counts(judge, size))
             total = max(1.0, float(len(judge)))
             for aspect_text in DEFAULT_ASPECTS.split(","):
@@ -163,16 +164,6 @@ def _normalised(values: np.ndarray) -> np.ndarray:
     return values / total if total > 0 else np.full(values.shape, 1.0 / values.size)
 
 
-def _nss(saliency: np.ndarray, fixations: np.ndarray) -> float:
-    """Normalised scanpath saliency: the standardised map's mean at the fixations."""
-    height, width = saliency.shape
-    cols = np.clip(np.floor(fixations[:, 0]).astype(int), 0, width - 1)
-    rows = np.clip(np.floor(fixations[:, 1]).astype(int), 0, height - 1)
-    spread = float(saliency.std())
-    standard = (saliency - saliency.mean()) / spread if spread > 0 else saliency * 0
-    return float(standard[rows, cols].mean())
-
-
 def _split_observers(
     fixations: np.ndarray, rng: np.random.Generator
 ) -> tuple[np.ndarray, np.ndarray] | None:
@@ -185,11 +176,11 @@ def _split_observers(
 
 
 def _counts(fixations: np.ndarray, size: tuple[int, int]) -> np.ndarray:
+    from smartcrop_core.training.metrics import fixation_pixels
+
     width, height = size
     grid = np.zeros((height, width))
-    cols = np.clip(np.floor(fixations[:, 0]).astype(int), 0, width - 1)
-    rows = np.clip(np.floor(fixations[:, 1]).astype(int), 0, height - 1)
-    np.add.at(grid, (rows, cols), 1.0)
+    np.add.at(grid, fixation_pixels(fixations, height, width), 1.0)
     return grid
 
 

@@ -11,6 +11,8 @@ compares the default pipeline with the same pipeline on FastGaze saliency, in on
 ``hand_set_ranker`` and ``mass_only_ranker`` keep the default saliency and faces but rank
 windows with the hand-set weights the project used before it learned a ranker, or by
 saliency mass alone: what the learned ranker adds, measured in the same run.
+``unguarded_faces`` and ``no_faces`` keep the learned ranker but drop the extra penalty
+for cutting a face, or face detection altogether: what protecting faces costs in gain.
 """
 
 from __future__ import annotations
@@ -43,7 +45,17 @@ def mass_only_ranker(image: Image.Image, aspect: float, *, zoom: float) -> tuple
     return _cropper("mass").crop(image, aspect, zoom=zoom).box.to_pillow()
 
 
+def unguarded_faces(image: Image.Image, aspect: float, *, zoom: float) -> tuple[int, ...]:
+    """The default pipeline without the face guard: faces count only through the ranker."""
+    return _cropper(face_guard=0.0).crop(image, aspect, zoom=zoom).box.to_pillow()
+
+
+def no_faces(image: Image.Image, aspect: float, *, zoom: float) -> tuple[int, ...]:
+    """The default pipeline without face detection."""
+    return _cropper(faces=False).crop(image, aspect, zoom=zoom).box.to_pillow()
+
+
 @cache
-def _cropper(ranking: str) -> SmartCropper:
+def _cropper(ranking: str | None = None, **settings: float | bool) -> SmartCropper:
     ranker = Ranker.linear({"mass": 1.0}) if ranking == "mass" else ranking
-    return SmartCropper(ranker=ranker)
+    return SmartCropper(ranker=ranker, **settings)
