@@ -501,7 +501,6 @@ def test_face_guard_moves_the_crop_off_a_face_the_ranker_alone_would_cut():
     assert guarded.left <= 190 and guarded.right >= 230  # and still keeps the looks
 
 
-
 def test_face_guard_counts_faces_so_cutting_two_small_ones_costs_more_than_one_big_one():
     from smartcrop_core import Ranker
     from tests.core.ranking_support import analysis_of
