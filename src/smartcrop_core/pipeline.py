@@ -46,16 +46,16 @@ ZoomLike = float | str
 _OFFSET_X = FEATURE_NAMES.index("offset_x")
 _OFFSET_Y = FEATURE_NAMES.index("offset_y")
 _CENTRE_TIEBREAK = 1e-6
-#: Score, in the ranker's units, taken from a window for each detected face it cuts (see
-#: :meth:`~smartcrop_core.window_features.WindowMeasurer.faces_cut`), on top of what the
-#: ranker learned: people mind a cut face more than fixation counts show. Counted per face,
-#: so that in a crowd cutting three faces costs three times one. The smallest guard that
-#: meets the face target (at most half the faces a centred crop cuts) on the train split
-#: (150 images of each set, crop_bench's scorer; the centred crop cuts 11.2 %): 0 / 0.1 /
-#: 0.2 / 0.25 / 0.3 / 0.35 / 0.4 / 0.45 / 0.5 / 1.0 cut 8.4 / 6.8 / 6.2 / 6.0 / 5.9 / 5.7 /
-#: 5.7 / 5.6 / 5.5 / 5.0 % of EyeCrowd's faces for gains of 0.536 / 0.527 / 0.518 / 0.514 /
-#: 0.508 / 0.502 / 0.495 / 0.490 / 0.486 / 0.448. The former guard, 2.0 per share of face
-#: importance, cut 6.6 % for 0.484.
+#: Score, in the ranker's units, taken from a window for each detected face it cuts (counted
+#: by :meth:`~smartcrop_core.window_features.WindowMeasurer.features_and_faces_cut`), on top
+#: of what the ranker learned: people mind a cut face more than fixation counts show.
+#: Counted per face, so that in a crowd cutting three faces costs three times one. The
+#: smallest guard that meets the face target (at most half the faces a centred crop cuts)
+#: on the train split (150 images of each set, crop_bench's scorer; the centred crop cuts
+#: 11.2 %): 0 / 0.1 / 0.2 / 0.25 / 0.3 / 0.35 / 0.4 / 0.45 / 0.5 / 1.0 cut 8.4 / 6.8 / 6.2 /
+#: 6.0 / 5.9 / 5.7 / 5.7 / 5.6 / 5.5 / 5.0 % of EyeCrowd's faces for gains of 0.536 / 0.527
+#: / 0.518 / 0.514 / 0.508 / 0.502 / 0.495 / 0.490 / 0.486 / 0.448. The former guard, 2.0
+#: per share of face importance, cut 6.6 % for 0.484.
 FACE_GUARD = 0.45
 
 
@@ -300,12 +300,11 @@ class SmartCropper:
         hint_kept = _hint_share(analysis, hints)
 
         def score(boxes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-            features = measure(boxes)
+            features, faces_cut = measure.features_and_faces_cut(boxes)
             # A vanishing pull to the middle settles ties (featureless images) centrally.
             off_centre = np.hypot(features[:, _OFFSET_X], features[:, _OFFSET_Y])
             scores = ranker.score(features) - _CENTRE_TIEBREAK * off_centre
-            if face_guard:
-                scores = scores - face_guard * measure.faces_cut(boxes)
+            scores = scores - face_guard * faces_cut
             if hint_kept is not None:
                 scores = scores + hint_kept(boxes)
             return scores, features

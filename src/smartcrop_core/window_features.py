@@ -157,6 +157,42 @@ class WindowMeasurer:
 
     def __call__(self, boxes: np.ndarray) -> np.ndarray:
         """Features of ``(n, 4)`` boxes in original pixels: ``(n, len(FEATURE_NAMES))``."""
+        return self.features_and_faces_cut(boxes)[0]
+
+    def features_and_faces_cut(self, boxes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The features of ``(n, 4)`` boxes, and how many detected faces each box cuts.
+
+        The count weighs every face alike, where the ``faces_cut`` feature weighs them by
+        importance: cutting three small faces in a crowd counts three times as much as
+        cutting one. Each face counts as in ``faces_cut`` (fully from 10 % to 90 % inside,
+        less towards 0 % and 100 %). Both come from one measurement of the faces.
+
+        Returns
+        -------
+        features : numpy.ndarray
+            ``(n, len(FEATURE_NAMES))``, as :meth:`__call__` gives them.
+        faces_cut : numpy.ndarray
+            ``(n,)`` number of faces cut.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from smartcrop_core.analysis import Analysis
+        >>> from smartcrop_core.geometry import Face
+        >>> from smartcrop_core.imaging import WorkingImage
+        >>> faces = tuple(
+        ...     Face(box=(x, 40, x + 10, 50), landmarks=(), score=0.9) for x in (20, 60, 100)
+        ... )
+        >>> analysis = Analysis(WorkingImage(np.zeros((100, 200, 3), np.uint8), (200, 100)))
+        >>> saliency = np.full((100, 200), 1 / 20000, np.float32)
+        >>> measure = WindowMeasurer(analysis.evolve(saliency=saliency, faces=faces))
+        >>> boxes = np.array([[25, 0, 105, 100], [0, 0, 150, 100]])  # cuts two faces; none
+        >>> features, faces_cut = measure.features_and_faces_cut(boxes)
+        >>> faces_cut.tolist()
+        [2.0, 0.0]
+        >>> features[:, FEATURE_NAMES.index("faces_cut")].round(3).tolist()
+        [0.667, 0.0]
+        """
         boxes = np.asarray(boxes, dtype=np.float64)
         original_width, original_height = self.analysis.image.original_size
         scale_x, scale_y = self._scale
@@ -176,8 +212,8 @@ class WindowMeasurer:
             np.hypot(relative_x[:, None] - _THIRDS[:, 0], relative_y[:, None] - _THIRDS[:, 1]),
             axis=1,
         )
-        faces_kept, faces_cut = _face_terms(self._faces, boxes)
-        return np.column_stack(
+        faces_kept, faces_cut, faces_cut_count = _face_terms(self._faces, boxes)
+        features = np.column_stack(
             [
                 mass,
                 peak_mass,
@@ -192,36 +228,7 @@ class WindowMeasurer:
                 faces_cut,
             ]
         )
-
-    def faces_cut(self, boxes: np.ndarray) -> np.ndarray:
-        """How many detected faces each of ``(n, 4)`` boxes cuts, whatever their importance.
-
-        Each face counts as in ``faces_cut`` (fully from 10 % to 90 % inside, less towards 0 %
-        and 100 %) but unweighted: cutting three small faces in a crowd counts three times
-        as much as cutting one, where their shares of importance would count them as one.
-
-        Examples
-        --------
-        >>> import numpy as np
-        >>> from smartcrop_core.analysis import Analysis
-        >>> from smartcrop_core.geometry import Face
-        >>> from smartcrop_core.imaging import WorkingImage
-        >>> faces = tuple(
-        ...     Face(box=(x, 40, x + 10, 50), landmarks=(), score=0.9) for x in (20, 60, 100)
-        ... )
-        >>> analysis = Analysis(WorkingImage(np.zeros((100, 200, 3), np.uint8), (200, 100)))
-        >>> saliency = np.full((100, 200), 1 / 20000, np.float32)
-        >>> measure = WindowMeasurer(analysis.evolve(saliency=saliency, faces=faces))
-        >>> boxes = np.array([[25, 0, 105, 100], [0, 0, 150, 100]])  # cuts two faces; none
-        >>> measure.faces_cut(boxes).tolist()
-        [2.0, 0.0]
-        >>> measure(boxes)[:, FEATURE_NAMES.index("faces_cut")].round(3).tolist()
-        [0.667, 0.0]
-        """
-        if self._faces is None:
-            return np.zeros(len(boxes))
-        inside = share_inside(np.asarray(boxes, dtype=np.float64), self._faces[0])
-        return _cut_degrees(inside).sum(axis=1)
+        return features, faces_cut_count
 
     def _border(self, boxes: np.ndarray, edges: tuple[np.ndarray, ...]) -> np.ndarray:
         left, upper, right, lower = edges
@@ -361,14 +368,15 @@ def _protected_faces(
 
 def _face_terms(
     protected: tuple[np.ndarray, np.ndarray] | None, boxes: np.ndarray
-) -> tuple[np.ndarray, np.ndarray]:
-    """Shares of face importance inside and cut by each box."""
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Shares of face importance inside and cut by each box, and the number of faces cut."""
     if protected is None:
         zeros = np.zeros(len(boxes))
-        return zeros, zeros
+        return zeros, zeros, zeros
     faces, importance = protected
     inside = share_inside(boxes, faces)
-    return inside @ importance, _cut_degrees(inside) @ importance
+    cut = _cut_degrees(inside)
+    return inside @ importance, cut @ importance, cut.sum(axis=1)
 
 
 def _cut_degrees(inside: np.ndarray) -> np.ndarray:
