@@ -595,14 +595,21 @@ def _threads_line(figures: dict[str, Any] | None, label: str) -> str:
     return f"{label}: " + ", ".join(f"{k} {v}" for k, v in figures["threads"].items())
 
 
+def _heading(title: str, *, measured: bool) -> bool:
+    """Print a part's title, and say so when it has no figures; whether it has some."""
+    print()
+    print(title)
+    if not measured:
+        print("  no figures (the measurement failed)")
+    return measured
+
+
 def _print_part1(one: dict[str, Any] | None, every: dict[str, Any] | None) -> dict[str, Any]:
     single = _summary(one["part1"]) if one else None
     multi = _summary(every["part1"]) if every else None
     base = single or multi
-    print()
-    print("1. decoded <= 512 px image (PIL, in memory) -> 1:1 box; median ms per image")
-    if base is None:
-        print("  no figures (the measurement failed)")
+    title = "1. decoded <= 512 px image (PIL, in memory) -> 1:1 box; median ms per image"
+    if not _heading(title, measured=base is not None):
         return {}
     print(f"  {base['n']} images; {_threads_line(one, '1 thread')}; {_threads_line(every, 'all')}")
     print(f"  {'method':16} {'1 thread':>10} {'ours / x':>9} {'all threads':>12} {'ours / x':>9}")
@@ -668,10 +675,7 @@ def _print_stages(
 
 
 def _print_part2(one: dict[str, Any] | None) -> dict[str, Any]:
-    print()
-    print("2. 12 MP JPEG file -> box, 1 thread; median ms per file")
-    if not one:
-        print("  no figures (the measurement failed)")
+    if not _heading("2. 12 MP JPEG file -> box, 1 thread; median ms per file", measured=bool(one)):
         return {}
     summary = _summary(one["part2"])
     width, height = one["part2"]["size"]
@@ -694,10 +698,8 @@ def _print_part2(one: dict[str, Any] | None) -> dict[str, Any]:
 
 
 def _print_part3(one: dict[str, Any] | None) -> dict[str, Any]:
-    print()
-    print("3. each additional aspect in one crop_many call (fresh analysis each call), 1 thread")
-    if not one:
-        print("  no figures (the measurement failed)")
+    title = "3. each additional aspect in one crop_many call (fresh analysis each call), 1 thread"
+    if not _heading(title, measured=bool(one)):
         return {}
     times = one["part3"]["times"]
     t1, t5 = _median_ms(times["1"]), _median_ms(times["5"])
