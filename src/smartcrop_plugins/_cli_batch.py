@@ -153,7 +153,6 @@ class Batch:
         self._new_cropper = new_cropper
         self._unclaimed = [cropper]
         self._unclaimed_lock = threading.Lock()
-        self._first_images_lock = threading.Lock()
         self._thread = threading.local()
 
     def run(self, files: Sequence[Path], *, show_progress: bool, jobs: int = 1) -> BatchSummary:
@@ -207,7 +206,7 @@ class Batch:
                     for index, source in itertools.islice(
                         waiting, _FILES_AHEAD_PER_JOB * jobs - len(running)
                     ):
-                        future = executor.submit(self._process_in_thread, source)
+                        future = executor.submit(self._process_reporting_errors, source)
                         running[future] = index
                     if not running:
                         return
@@ -218,15 +217,6 @@ class Batch:
             finally:
                 for future in running:
                     future.cancel()
-
-    def _process_in_thread(self, source: Path) -> FileOutcome:
-        if getattr(self._thread, "analysed", False):
-            return self._process_reporting_errors(source)
-        # Until its cropper has analysed an image, a thread runs alone: the cropper is built
-        # then, and models finish loading on their first image (the student freezes its
-        # network inside warnings.catch_warnings, which threads undo for each other).
-        with self._first_images_lock:
-            return self._process_reporting_errors(source)
 
     def _cropper(self) -> SmartCropper:
         """The cropper of the calling thread: the first one asked gets ``self.cropper``."""
@@ -274,7 +264,6 @@ class Batch:
             # Checked before the analysis: a hint outside this image fails it at once.
             hints = resolve_hints(settings.hints, size)
             analysis = cropper.analyze(upright)
-        self._thread.analysed = True  # its models are loaded: see _process_in_thread
         results = cropper.crop_many(
             analysis, settings.aspects, zooms=[settings.zoom], boosts=hints, details=False
         )

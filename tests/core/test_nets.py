@@ -342,3 +342,21 @@ def test_fusing_batch_norms_keeps_what_the_network_computes():
         after = fuse_batch_norms(network)(images)
     assert not any(isinstance(m, torch.nn.BatchNorm2d) for m in network.modules())
     torch.testing.assert_close(after, before, rtol=1e-4, atol=1e-4)
+
+
+def test_networks_are_frozen_one_at_a_time_so_threads_keep_warning_filters_apart():
+    import threading
+
+    from smartcrop_core.saliency.nets import common
+
+    network = torch.nn.Sequential(torch.nn.Conv2d(3, 4, 3), torch.nn.ReLU()).eval()
+    frozen = []
+    worker = threading.Thread(
+        target=lambda: frozen.append(common.freeze_for_inference(network, torch.rand(1, 3, 8, 8)))
+    )
+    with common._FREEZING:  # another thread is freezing a network
+        worker.start()
+        worker.join(timeout=0.5)
+        assert worker.is_alive() and not frozen
+    worker.join(timeout=30)
+    assert len(frozen) == 1

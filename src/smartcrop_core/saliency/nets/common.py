@@ -16,6 +16,8 @@ from torch.nn import functional
 from ...imaging import resize_longer_side
 
 _log = logging.getLogger(__name__)
+#: Held while a network is traced and frozen (see :func:`freeze_for_inference`).
+_FREEZING = threading.Lock()
 
 __all__ = [
     "CentreBias",
@@ -148,7 +150,9 @@ def freeze_for_inference(
     True
     """
     try:
-        with warnings.catch_warnings(), torch.inference_mode(False), torch.no_grad():
+        # One network at a time: warnings.catch_warnings changes the process's filters, and
+        # threads freezing at once would restore each other's (letting trace notices out).
+        with _FREEZING, warnings.catch_warnings(), torch.inference_mode(False), torch.no_grad():
             warnings.simplefilter("ignore")  # deprecation notices of the TorchScript route
             traced = torch.jit.trace(network.eval(), example.clone(), check_trace=False)
             return torch.jit.optimize_for_inference(torch.jit.freeze(traced))
